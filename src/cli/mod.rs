@@ -1,0 +1,129 @@
+//! The `accesslog` command-line tool (SPEC §7). Every command goes through the library's
+//! parser and Firehose transform, so what it prints is what the Lambda would produce.
+//!
+//! Exit status: 0 success, 1 when some input failed to parse (`parse`), 2 for usage errors
+//! (bad arguments, unreadable files, invalid environment configuration), with a message that
+//! names the fix.
+
+mod event;
+pub mod lines;
+mod parse;
+mod schema;
+mod transform;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser as ClapParser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(ClapParser, Debug)]
+#[command(
+    name = "accesslog",
+    version,
+    about = "Parse web access logs and run the Firehose transform locally",
+    after_help = "Configuration comes from the same environment variables as the Lambda \
+                  (SOURCE_TZ, PARTITION_TZ, LOG_KEY, TIME_GUARD, ...); see README.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse log lines into one JSON record per line (SPEC §3)
+    Parse(parse::Args),
+    /// Run the Firehose Lambda's transform on an event and print its response
+    Transform(transform::Args),
+    /// Wrap log lines into Firehose transformation events (for `cargo lambda invoke`)
+    Event(event::Args),
+    /// Print the record schema (Glue columns, Athena DDL, Markdown)
+    Schema(schema::Args),
+}
+
+/// A failure that ends the command.
+#[derive(Debug)]
+pub enum CliError {
+    /// The user can fix it: exit status 2.
+    Usage(String),
+    /// Reading or writing failed.
+    Io(String),
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Input that names a file, or stdin.
+pub(crate) fn input_name(p: &std::path::Path) -> String {
+    if p.as_os_str() == "-" {
+        "<stdin>".into()
+    } else {
+        p.display().to_string()
+    }
+}
+
+pub(crate) fn open_input(p: &std::path::Path) -> Result<Box<dyn std::io::Read>, CliError> {
+    if p.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    std::fs::File::open(p)
+        .map(|f| Box::new(f) as Box<dyn std::io::Read>)
+        .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", p.display())))
+}
+
+/// Files given on the command line, or stdin when none.
+pub(crate) fn inputs_or_stdin(files: &[PathBuf]) -> Vec<PathBuf> {
+    if files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        files.to_vec()
+    }
+}
+
+pub(crate) fn config() -> Result<Config, CliError> {
+    Config::from_env().map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Runs the tool with the process arguments.
+pub fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Parse(a) => parse::run(a),
+        Command::Transform(a) => transform::run(a),
+        Command::Event(a) => event::run(a),
+        Command::Schema(a) => schema::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Usage(m)) => {
+            eprintln!("accesslog: {m}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Io(m)) => {
+            // A closed pipe (`accesslog parse | head`) is not an error worth a message.
+            if !m.contains("Broken pipe") {
+                eprintln!("accesslog: {m}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! accesslog: web access logs to partitioned, queryable data.
+//!
+//! The crate holds everything once, for both the Firehose Lambda (`accesslog-transform`) and the
+//! `accesslog` command-line tool:
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`parser`] | the access-log line parser (every format of SPEC §3) |
+//! | [`record`] | the parsed record and its text fields |
+//! | [`time`] | timestamps, UTC conversion and the KST partition keys (SPEC §4) |
+//! | [`input`] | bare lines and Fluent Bit JSON records |
+//! | [`json`] | the record's JSON form |
+//! | [`firehose`] | the Firehose transformation contract (SPEC §5) |
+//! | [`config`] | environment configuration, validated at cold start |
+//! | [`metrics`] | the invocation log line with CloudWatch EMF counters |
+//! | [`schema`] | the record schema every other schema is generated from |
+//! | [`cli`] | the `accesslog` commands |
+//!
+//! ```
+//! use accesslog::{parser::Parser, time::Zone};
+//! let parser = Parser::new(Zone::named("Asia/Seoul").unwrap());
+//! let rec = parser
+//!     .parse(br#"::1 - - [22/Nov/2026:23:30:00 +0000] "GET /a?b=1 HTTP/1.1" 200 - "-" "curl""#)
+//!     .unwrap();
+//! assert_eq!(rec.path.unwrap().value(), "/a");
+//! assert_eq!(rec.bytes, None); // `-` is absent, not 0
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod firehose;
+pub mod input;
+pub mod json;
+pub mod metrics;
+pub mod parser;
+pub mod record;
+pub mod schema;
+pub mod time;

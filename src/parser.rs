@@ -1,0 +1,537 @@
+//! The access-log line parser.
+//!
+//! One left-to-right pass over the line recognises every format of SPEC §3; the format is decided
+//! by what the line holds, not configured:
+//!
+//! ```text
+//! common          host ident user [time] "request" status size
+//! combined        common + "referrer" "user-agent"
+//! vhost_combined  vhost:port + combined
+//! nginx_main      combined + "x-forwarded-for"
+//! app             combined (time with milliseconds) + duration_ms
+//! werkzeug        host - - [dd/Mon/yyyy HH:MM:SS] "request" status size   (no offset, ANSI colours)
+//! ```
+//!
+//! Quoted fields are scanned with `memchr`, so the cost is linear in the line length and nothing
+//! backtracks. Servers that escape quotes (Apache `\"`, nginx `\x22`) give an exact split. Servers
+//! that do not (gunicorn, werkzeug) can write a bare `"` inside a field; a quote only closes a
+//! field when what follows it is what the format puts there (` 200 ` after the request, ` "` after
+//! the referrer, the end of the line or ` "`/` 1.5` after the user agent), and a record where a
+//! bare quote had to be skipped gets `parse_warning = ambiguous_quotes`. A line that ends inside
+//! a quoted field is kept with what it has and `parse_warning = truncated`: the event time is
+//! known, so the event is not lost, and nothing is guessed.
+
+use memchr::{memchr, memchr2};
+
+use crate::error::ParseError;
+use crate::record::{LogFormat, Record, Text, Warning};
+use crate::time::{parse_logged_time, Zone, MAX_MS, MIN_MS};
+
+/// Parses lines; holds the zone used for timestamps without an offset.
+#[derive(Clone, Debug)]
+pub struct Parser {
+    source_tz: Zone,
+}
+
+/// Where a quoted field ended.
+struct Quoted<'a> {
+    text: Text<'a>,
+    /// Index just past the closing quote, or the line length when truncated.
+    end: usize,
+    truncated: bool,
+    ambiguous: bool,
+}
+
+impl Parser {
+    pub fn new(source_tz: Zone) -> Parser {
+        Parser { source_tz }
+    }
+
+    pub fn source_tz(&self) -> &Zone {
+        &self.source_tz
+    }
+
+    /// Parses a line that may carry terminal colour codes (werkzeug) or a Python logging prefix.
+    /// The codes are removed in place, which is why the line is borrowed mutably.
+    pub fn parse_mut<'a>(&self, line: &'a mut [u8]) -> Result<Record<'a>, ParseError> {
+        let len = if memchr(0x1b, line).is_some() {
+            strip_ansi_in_place(line)
+        } else {
+            line.len()
+        };
+        self.parse(&line[..len])
+    }
+
+    /// Parses one line (without or with its line terminator).
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let s = trim(line);
+        if s.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        // Python's logging.basicConfig puts this in front of werkzeug's own line.
+        let s = s.strip_prefix(b"INFO:werkzeug:").unwrap_or(s);
+
+        // The client fields end at the first " [" that opens the timestamp.
+        let lb = find_time_open(s).ok_or(ParseError::NoTimestamp)?;
+        let rb = lb + 1 + memchr(b']', &s[lb + 1..]).ok_or(ParseError::NoTimestamp)?;
+        let time = parse_logged_time(&s[lb + 1..rb])?;
+        let werkzeug_time = s[lb + 12] == b' ';
+        let (ts_ms, assumed) = time.to_utc_ms(&self.source_tz);
+        if !(MIN_MS..=MAX_MS).contains(&ts_ms) {
+            return Err(ParseError::InvalidTimestamp);
+        }
+
+        let mut rec = Record {
+            ts_ms,
+            remote_host: Text::plain(b""),
+            remote_user: None,
+            method: None,
+            path: None,
+            query: None,
+            protocol: None,
+            request: None,
+            status: None,
+            bytes: None,
+            referrer: None,
+            user_agent: None,
+            forwarded_for: None,
+            duration_ms: None,
+            vhost: None,
+            instance_id: None,
+            log_format: LogFormat::Common,
+            parse_warning: if assumed {
+                Some(Warning::ZoneAssumed)
+            } else {
+                None
+            },
+        };
+        self.client_fields(&s[..lb - 1], &mut rec)?;
+
+        // "request"
+        let mut i = rb + 1;
+        if s.get(i) != Some(&b' ') || s.get(i + 1) != Some(&b'"') {
+            return Err(ParseError::MissingRequest);
+        }
+        let q = quoted(s, i + 2, after_request);
+        set_request(&mut rec, q.text, q.truncated);
+        if q.ambiguous {
+            rec.parse_warning = Some(Warning::AmbiguousQuotes);
+        }
+        if q.truncated {
+            rec.parse_warning = Some(Warning::Truncated);
+            return Ok(rec);
+        }
+        i = q.end;
+
+        // status size
+        let (status, next) = token(s, i + 1);
+        rec.status = parse_status(status)?;
+        if next >= s.len() {
+            // "200" with nothing after it: a cut line, not a format.
+            return Err(ParseError::InvalidSize);
+        }
+        let (size, next) = token(s, next + 1);
+        rec.bytes = parse_size(size)?;
+        i = next;
+        if i == s.len() {
+            rec.log_format = if werkzeug_time {
+                LogFormat::Werkzeug
+            } else {
+                LogFormat::Common
+            };
+            return Ok(rec);
+        }
+
+        // "referrer" "user-agent"
+        if s[i] != b' ' || s.get(i + 1) != Some(&b'"') {
+            return Err(ParseError::TrailingData);
+        }
+        rec.log_format = if rec.vhost.is_some() {
+            LogFormat::VhostCombined
+        } else {
+            LogFormat::Combined
+        };
+        let q = quoted(s, i + 2, after_referrer);
+        rec.referrer = dash_absent(q.text);
+        let mut ambiguous = q.ambiguous;
+        if q.truncated {
+            rec.parse_warning = Some(Warning::Truncated);
+            return Ok(rec);
+        }
+        let q = quoted(s, q.end + 2, after_user_agent);
+        rec.user_agent = dash_absent(q.text);
+        ambiguous |= q.ambiguous;
+        if ambiguous {
+            rec.parse_warning = Some(Warning::AmbiguousQuotes);
+        }
+        if q.truncated {
+            rec.parse_warning = Some(Warning::Truncated);
+            return Ok(rec);
+        }
+        i = q.end;
+        if i == s.len() {
+            return Ok(rec);
+        }
+
+        // nginx "x-forwarded-for", or the app's duration
+        if s.get(i + 1) == Some(&b'"') {
+            let q = quoted(s, i + 2, |s, at| at + 1 == s.len());
+            rec.forwarded_for = dash_absent(q.text);
+            if q.ambiguous {
+                rec.parse_warning = Some(Warning::AmbiguousQuotes);
+            }
+            if q.truncated {
+                rec.parse_warning = Some(Warning::Truncated);
+            }
+            if rec.vhost.is_none() {
+                rec.log_format = LogFormat::NginxMain;
+            }
+            return Ok(rec);
+        }
+        let (dur, next) = token(s, i + 1);
+        if next != s.len() || rec.vhost.is_some() {
+            return Err(ParseError::TrailingData);
+        }
+        rec.duration_ms = parse_duration(dur)?;
+        rec.log_format = LogFormat::App;
+        Ok(rec)
+    }
+
+    /// `host ident user`, or `vhost:port host ident user` (vhost_combined). Apache writes an
+    /// empty user as `""`; a user name may hold spaces, so the user is everything after the
+    /// ident.
+    fn client_fields<'a>(&self, s: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
+        let mut parts = s.splitn(2, |&b| b == b' ');
+        let first = parts.next().unwrap_or_default();
+        let rest = parts.next().ok_or(ParseError::MissingHost)?;
+        if first.is_empty() {
+            return Err(ParseError::MissingHost);
+        }
+        let words = rest.iter().filter(|&&b| b == b' ').count() + 1;
+        let (host, rest) = if words == 3 && looks_like_vhost(first) {
+            rec.vhost = Some(Text::plain(first));
+            let mut p = rest.splitn(2, |&b| b == b' ');
+            (p.next().unwrap_or_default(), p.next().unwrap_or_default())
+        } else {
+            (first, rest)
+        };
+        if host.is_empty() {
+            return Err(ParseError::MissingHost);
+        }
+        rec.remote_host = Text::plain(host);
+        // ident is not a column; skip it.
+        let user = match memchr(b' ', rest) {
+            Some(sp) => &rest[sp + 1..],
+            None => return Err(ParseError::MissingHost),
+        };
+        rec.remote_user = match user {
+            b"-" => None,
+            b"\"\"" => Some(Text::plain(b"")),
+            u => Some(Text {
+                raw: u,
+                escaped: memchr(b'\\', u).is_some(),
+            }),
+        };
+        Ok(())
+    }
+}
+
+/// `name:port` as `%v:%p` writes it, and not an IPv6 client address (which has several colons).
+fn looks_like_vhost(t: &[u8]) -> bool {
+    match memchr::memrchr(b':', t) {
+        Some(c) => {
+            c > 0
+                && c + 1 < t.len()
+                && t[c + 1..].iter().all(u8::is_ascii_digit)
+                && memchr(b':', &t[..c]).is_none()
+        }
+        None => false,
+    }
+}
+
+fn trim(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &line[start..end]
+}
+
+/// The `[` of ` [dd/`: a space, a bracket, then a digit.
+fn find_time_open(s: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr(b'[', &s[from..]) {
+        let at = from + p;
+        if at > 0 && s[at - 1] == b' ' && s.get(at + 1).is_some_and(u8::is_ascii_digit) {
+            // The whole fixed-width date must fit before `]`.
+            return (s.len() > at + 21).then_some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Scans a quoted field whose content starts at `start`. `closes(s, at)` says whether the quote
+/// at `at` can end the field.
+fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Quoted<'a> {
+    let mut at = start;
+    let mut escaped = false;
+    let mut ambiguous = false;
+    while let Some(p) = memchr2(b'"', b'\\', &s[at.min(s.len())..]) {
+        let pos = at + p;
+        if s[pos] == b'\\' {
+            escaped = true;
+            at = pos + 2;
+            continue;
+        }
+        if closes(s, pos) {
+            return Quoted {
+                text: Text {
+                    raw: &s[start..pos],
+                    escaped,
+                },
+                end: pos + 1,
+                truncated: false,
+                ambiguous,
+            };
+        }
+        ambiguous = true;
+        at = pos + 1;
+    }
+    Quoted {
+        text: Text {
+            raw: &s[start.min(s.len())..],
+            escaped,
+        },
+        end: s.len(),
+        truncated: true,
+        ambiguous,
+    }
+}
+
+/// `" 200 ` or `" - ` (then the size) after the request.
+fn after_request(s: &[u8], at: usize) -> bool {
+    if s.get(at + 1) != Some(&b' ') {
+        return false;
+    }
+    let (tok, next) = token(s, at + 2);
+    parse_status(tok).is_ok() && !tok.is_empty() && s.get(next).is_some_and(|&b| b == b' ')
+}
+
+/// `" "` after the referrer: the user agent follows.
+fn after_referrer(s: &[u8], at: usize) -> bool {
+    s.get(at + 1) == Some(&b' ') && s.get(at + 2) == Some(&b'"')
+}
+
+/// After the user agent: the end, ` "` (nginx X-Forwarded-For) or ` <number>` to the end (app).
+fn after_user_agent(s: &[u8], at: usize) -> bool {
+    if at + 1 == s.len() {
+        return true;
+    }
+    if s[at + 1] != b' ' {
+        return false;
+    }
+    match s.get(at + 2) {
+        Some(b'"') => {
+            // The X-Forwarded-For field must itself close at the end of the line.
+            s.last() == Some(&b'"') && s.len() > at + 3
+        }
+        Some(_) => {
+            let (tok, next) = token(s, at + 2);
+            next == s.len() && parse_duration(tok).is_ok()
+        }
+        None => false,
+    }
+}
+
+/// The bytes from `start` to the next space (or the end), and the index of that space.
+#[inline]
+fn token(s: &[u8], start: usize) -> (&[u8], usize) {
+    if start >= s.len() {
+        return (&[], s.len());
+    }
+    match memchr(b' ', &s[start..]) {
+        Some(p) => (&s[start..start + p], start + p),
+        None => (&s[start..], s.len()),
+    }
+}
+
+fn parse_status(t: &[u8]) -> Result<Option<u16>, ParseError> {
+    match t {
+        b"-" => Ok(None),
+        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => Ok(Some(
+            (a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16,
+        )),
+        _ => Err(ParseError::InvalidStatus),
+    }
+}
+
+fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
+    if t == b"-" {
+        return Ok(None);
+    }
+    if t.is_empty() || t.len() > 19 || !t.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::InvalidSize);
+    }
+    Ok(Some(
+        t.iter().fold(0u64, |n, &d| n * 10 + (d - b'0') as u64),
+    ))
+}
+
+fn parse_duration(t: &[u8]) -> Result<Option<f64>, ParseError> {
+    if t == b"-" {
+        return Ok(None);
+    }
+    // Digits with at most one dot: no exponents, signs, inf or nan, which `f64::from_str` takes.
+    let dots = t.iter().filter(|&&b| b == b'.').count();
+    if t.is_empty()
+        || dots > 1
+        || !t.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+        || !t.iter().any(u8::is_ascii_digit)
+    {
+        return Err(ParseError::InvalidDuration);
+    }
+    // Only ASCII digits and a dot: valid UTF-8 and a valid float.
+    let s = std::str::from_utf8(t).map_err(|_| ParseError::InvalidDuration)?;
+    s.parse::<f64>()
+        .map(Some)
+        .map_err(|_| ParseError::InvalidDuration)
+}
+
+fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
+    if t.raw == b"-" {
+        None
+    } else {
+        Some(t)
+    }
+}
+
+/// `METHOD target [PROTOCOL]` into its parts; anything else is kept verbatim in `request`.
+fn set_request<'a>(rec: &mut Record<'a>, req: Text<'a>, truncated: bool) {
+    if !truncated {
+        // A trailing space inside the quotes (seen from some clients) does not make the request
+        // invalid.
+        let raw = trim_end_spaces(req.raw);
+        if let Some((m, target, proto)) = split_request(raw) {
+            let sub = |r: &'a [u8]| Text {
+                raw: r,
+                escaped: req.escaped && memchr(b'\\', r).is_some(),
+            };
+            rec.method = Some(sub(m));
+            match memchr(b'?', target) {
+                Some(q) => {
+                    rec.path = Some(sub(&target[..q]));
+                    rec.query = Some(sub(&target[q + 1..]));
+                }
+                None => rec.path = Some(sub(target)),
+            }
+            rec.protocol = proto.map(sub);
+            return;
+        }
+    }
+    rec.request = Some(req);
+}
+
+fn trim_end_spaces(s: &[u8]) -> &[u8] {
+    let end = s.iter().rposition(|&b| b != b' ').map_or(0, |e| e + 1);
+    &s[..end]
+}
+
+type RequestParts<'a> = (&'a [u8], &'a [u8], Option<&'a [u8]>);
+
+fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
+    let sp1 = memchr(b' ', s)?;
+    let method = &s[..sp1];
+    if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
+        return None;
+    }
+    let rest = &s[sp1 + 1..];
+    let (target, proto) = match memchr(b' ', rest) {
+        None => (rest, None),
+        Some(sp2) => {
+            let proto = &rest[sp2 + 1..];
+            if !is_protocol(proto) {
+                return None;
+            }
+            (&rest[..sp2], Some(proto))
+        }
+    };
+    if target.is_empty() || target.iter().any(|&b| b <= b' ' || b == 0x7f) {
+        return None;
+    }
+    Some((method, target, proto))
+}
+
+/// RFC 9110 token characters: what a method can be made of.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `HTTP/1.1`, `HTTP/2.0`, `HTTP/2`, `HTTP/3`.
+fn is_protocol(p: &[u8]) -> bool {
+    let Some(v) = p.strip_prefix(b"HTTP/") else {
+        return false;
+    };
+    match v {
+        [a] => a.is_ascii_digit(),
+        [a, b'.', b] => a.is_ascii_digit() && b.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// Removes ANSI escape sequences (`ESC [ ... final-byte`), returning the new length.
+fn strip_ansi_in_place(line: &mut [u8]) -> usize {
+    let mut r = 0;
+    let mut w = 0;
+    while r < line.len() {
+        if line[r] == 0x1b && line.get(r + 1) == Some(&b'[') {
+            r += 2;
+            while r < line.len() && !(0x40..=0x7e).contains(&line[r]) {
+                r += 1;
+            }
+            r += 1;
+            continue;
+        }
+        line[w] = line[r];
+        w += 1;
+        r += 1;
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_codes_are_removed() {
+        let mut l = b"a \x1b[33m\"GET / HTTP/1.1\"\x1b[0m b\x1b[1;31m".to_vec();
+        let n = strip_ansi_in_place(&mut l);
+        assert_eq!(&l[..n], b"a \"GET / HTTP/1.1\" b");
+    }
+
+    #[test]
+    fn vhost_tokens() {
+        assert!(looks_like_vhost(b"example.com:443"));
+        assert!(!looks_like_vhost(b"2001:db8::1"));
+        assert!(!looks_like_vhost(b"::1"));
+        assert!(!looks_like_vhost(b"10.0.0.1"));
+        assert!(!looks_like_vhost(b"host:"));
+    }
+
+    #[test]
+    fn request_shapes() {
+        assert!(split_request(b"GET / HTTP/1.1").is_some());
+        assert!(split_request(b"GET /").is_some());
+        assert!(split_request(b"CONNECT example.com:443 HTTP/1.1").is_some());
+        assert!(split_request(b"GET /a b HTTP/1.1").is_none());
+        assert!(split_request(b"GET /a HTTP/1.1 x").is_none());
+        assert!(split_request(b"\\x16\\x03\\x01").is_none());
+        assert!(split_request(b"").is_none());
+        assert!(split_request(b"GET  HTTP/1.1").is_none());
+    }
+}

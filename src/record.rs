@@ -1,0 +1,191 @@
+//! The parsed record: one access-log line as typed fields (SPEC §3).
+//!
+//! A [`Record`] borrows from the line it was parsed from. Text fields are kept as the raw bytes of
+//! the line plus a flag saying whether they contain server escapes (`\"`, `\\`, `\xHH`); the
+//! decoding and the UTF-8 repair happen once, while the record is written out (see
+//! [`crate::json`]), so parsing a line allocates nothing.
+
+use std::borrow::Cow;
+
+/// A text field as it appears in the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Text<'a> {
+    /// The bytes between the delimiters, escapes still in place.
+    pub raw: &'a [u8],
+    /// True when `raw` holds a backslash that the server wrote as an escape and that must be
+    /// decoded before the value is used.
+    pub escaped: bool,
+}
+
+impl<'a> Text<'a> {
+    /// A field with no escapes to decode.
+    pub fn plain(raw: &'a [u8]) -> Self {
+        Text {
+            raw,
+            escaped: false,
+        }
+    }
+
+    /// The field's value: escapes decoded, bytes that are not UTF-8 replaced with U+FFFD.
+    ///
+    /// Borrows when nothing had to change; used by the tests and the local lake, not by the hot
+    /// path (which writes JSON straight from the raw bytes).
+    pub fn value(&self) -> Cow<'a, str> {
+        if self.escaped {
+            let mut buf = Vec::with_capacity(self.raw.len());
+            unescape_into(self.raw, &mut buf);
+            Cow::Owned(String::from_utf8_lossy(&buf).into_owned())
+        } else {
+            String::from_utf8_lossy(self.raw)
+        }
+    }
+}
+
+/// Decodes the escapes Apache (`\"`, `\\`, `\n`, `\t`, `\xhh`, ...) and nginx (`\xHH`) write
+/// into log fields. An unknown escape is kept as written: it was not produced by the server.
+pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b != b'\\' || i + 1 == raw.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let next = raw[i + 1];
+        let decoded = match next {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'n' => Some(b'\n'),
+            b't' => Some(b'\t'),
+            b'r' => Some(b'\r'),
+            b'b' => Some(0x08),
+            b'v' => Some(0x0b),
+            _ => None,
+        };
+        if let Some(d) = decoded {
+            out.push(d);
+            i += 2;
+            continue;
+        }
+        if next == b'x' && i + 3 < raw.len() {
+            if let (Some(h), Some(l)) = (hex(raw[i + 2]), hex(raw[i + 3])) {
+                out.push(h << 4 | l);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Which log format a line matched (the `log_format` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogFormat {
+    Common,
+    Combined,
+    VhostCombined,
+    NginxMain,
+    Werkzeug,
+    App,
+}
+
+impl LogFormat {
+    pub const ALL: [LogFormat; 6] = [
+        LogFormat::Common,
+        LogFormat::Combined,
+        LogFormat::VhostCombined,
+        LogFormat::NginxMain,
+        LogFormat::Werkzeug,
+        LogFormat::App,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Common => "common",
+            LogFormat::Combined => "combined",
+            LogFormat::VhostCombined => "vhost_combined",
+            LogFormat::NginxMain => "nginx_main",
+            LogFormat::Werkzeug => "werkzeug",
+            LogFormat::App => "app",
+        }
+    }
+}
+
+/// Why a line was accepted with reservations (the `parse_warning` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Warning {
+    /// The line ends inside a quoted field: fields after it are absent.
+    Truncated,
+    /// A quote that the server did not escape was found inside a quoted field; the split chosen
+    /// is the only one that leaves a well-formed line, but it cannot be certain.
+    AmbiguousQuotes,
+    /// The timestamp carries no offset and was read in `SOURCE_TZ`.
+    ZoneAssumed,
+}
+
+impl Warning {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Warning::Truncated => "truncated",
+            Warning::AmbiguousQuotes => "ambiguous_quotes",
+            Warning::ZoneAssumed => "zone_assumed",
+        }
+    }
+}
+
+/// One parsed access-log line. Field meanings are those of SPEC §3; `None` is "absent".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record<'a> {
+    /// Event time: milliseconds since the Unix epoch (UTC).
+    pub ts_ms: i64,
+    pub remote_host: Text<'a>,
+    pub remote_user: Option<Text<'a>>,
+    pub method: Option<Text<'a>>,
+    pub path: Option<Text<'a>>,
+    pub query: Option<Text<'a>>,
+    pub protocol: Option<Text<'a>>,
+    pub request: Option<Text<'a>>,
+    pub status: Option<u16>,
+    pub bytes: Option<u64>,
+    pub referrer: Option<Text<'a>>,
+    pub user_agent: Option<Text<'a>>,
+    pub forwarded_for: Option<Text<'a>>,
+    pub duration_ms: Option<f64>,
+    pub vhost: Option<Text<'a>>,
+    pub instance_id: Option<&'a str>,
+    pub log_format: LogFormat,
+    pub parse_warning: Option<Warning>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unescape(s: &str) -> String {
+        let mut v = Vec::new();
+        unescape_into(s.as_bytes(), &mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    #[test]
+    fn unescape_apache_and_nginx_forms() {
+        assert_eq!(unescape(r#"a \"quoted\" ua"#), r#"a "quoted" ua"#);
+        assert_eq!(unescape(r"back\\slash"), r"back\slash");
+        assert_eq!(unescape(r"nginx \x22q\x22"), "nginx \"q\"");
+        assert_eq!(unescape(r"\xE2\x80\x99"), "\u{2019}");
+        assert_eq!(unescape(r"tab\there"), "tab\there");
+        // Not escapes the server writes: kept as they are.
+        assert_eq!(unescape(r"\q \x4 \xZZ end\"), r"\q \x4 \xZZ end\");
+    }
+}

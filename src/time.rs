@@ -1,0 +1,498 @@
+//! Event time: reading the bracketed log timestamp, converting it to a UTC instant, and the
+//! calendar arithmetic the hot path needs (SPEC §4).
+//!
+//! The conversions between civil dates and epoch days are Howard Hinnant's algorithms: they are
+//! exact for the proleptic Gregorian calendar and cost a handful of integer operations, which is
+//! why the hot path uses them instead of building `chrono` values per line. `chrono-tz` is used
+//! only to find the offset of a named zone at an instant.
+
+use chrono::{NaiveDate, Offset, TimeZone};
+use chrono_tz::Tz;
+
+use crate::error::ParseError;
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Timestamp fields as written in the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoggedTime {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millis: u32,
+    /// Offset east of UTC in seconds, when the line carries one.
+    pub offset_secs: Option<i32>,
+}
+
+impl LoggedTime {
+    /// Milliseconds since the epoch of the written wall-clock time, read as if it were UTC.
+    fn wall_ms(&self) -> i64 {
+        let days = days_from_civil(self.year, self.month, self.day);
+        days * MS_PER_DAY
+            + (self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64) * 1000
+            + self.millis as i64
+    }
+
+    /// The UTC instant, reading a zone-less time in `source`. Returns whether the zone was
+    /// assumed.
+    pub fn to_utc_ms(&self, source: &Zone) -> (i64, bool) {
+        let wall = self.wall_ms();
+        match self.offset_secs {
+            Some(off) => (wall - off as i64 * 1000, false),
+            None => (source.local_to_utc_ms(wall), true),
+        }
+    }
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+#[inline]
+fn two_digits(s: &[u8], at: usize) -> Option<u32> {
+    let a = s.get(at)?.wrapping_sub(b'0');
+    let b = s.get(at + 1)?.wrapping_sub(b'0');
+    if a < 10 && b < 10 {
+        Some(a as u32 * 10 + b as u32)
+    } else {
+        None
+    }
+}
+
+/// Parses the text between `[` and `]`:
+/// `10/Oct/2000:13:55:36 -0700` (Apache, nginx), `22/Nov/2026:19:15:32.118 +0900` (fractional
+/// seconds, the app), `18/Dec/2015 19:11:47` (werkzeug: a space, no offset). `+09:00` offsets are
+/// accepted too. Dates that do not exist (31/Feb) are rejected.
+pub fn parse_logged_time(s: &[u8]) -> Result<LoggedTime, ParseError> {
+    let bad = || ParseError::InvalidTimestamp;
+    if s.len() < 20 || s[2] != b'/' || s[6] != b'/' || !(s[11] == b':' || s[11] == b' ') {
+        return Err(bad());
+    }
+    let day = two_digits(s, 0).ok_or_else(bad)?;
+    let mon = &s[3..6];
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(mon))
+        .ok_or_else(bad)? as u32
+        + 1;
+    let year = (two_digits(s, 7).ok_or_else(bad)? * 100 + two_digits(s, 9).ok_or_else(bad)?) as i32;
+    if s[14] != b':' || s[17] != b':' {
+        return Err(bad());
+    }
+    let hour = two_digits(s, 12).ok_or_else(bad)?;
+    let minute = two_digits(s, 15).ok_or_else(bad)?;
+    let second = two_digits(s, 18).ok_or_else(bad)?;
+    // 60 is a leap second as some servers write it; it folds into the next second.
+    if hour > 23 || minute > 59 || second > 60 {
+        return Err(bad());
+    }
+    if day == 0 || month > 12 || day > days_in_month(year, month) {
+        return Err(ParseError::ImpossibleDate);
+    }
+    let mut i = 20;
+    let mut millis = 0u32;
+    if s.get(i) == Some(&b'.') || s.get(i) == Some(&b',') {
+        i += 1;
+        let start = i;
+        let mut scale = 100;
+        while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
+            millis += (d - b'0') as u32 * scale;
+            scale /= 10;
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+    }
+    let offset_secs = match s.get(i) {
+        None => None,
+        Some(b' ') => {
+            let rest = &s[i + 1..];
+            Some(parse_offset(rest).ok_or_else(bad)?)
+        }
+        Some(_) => return Err(bad()),
+    };
+    Ok(LoggedTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        millis,
+        offset_secs,
+    })
+}
+
+/// `+0900`, `-0700`, `+09:00`, `Z`.
+fn parse_offset(s: &[u8]) -> Option<i32> {
+    if s == b"Z" || s == b"UTC" || s == b"GMT" {
+        return Some(0);
+    }
+    let sign = match s.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = match s.len() {
+        5 => (two_digits(s, 1)?, two_digits(s, 3)?),
+        6 if s[3] == b':' => (two_digits(s, 1)?, two_digits(s, 4)?),
+        _ => return None,
+    };
+    if h > 18 || m > 59 {
+        return None;
+    }
+    Some(sign * (h as i32 * 3600 + m as i32 * 60))
+}
+
+pub fn is_leap(y: i32) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+pub fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
+}
+
+/// Civil date-time fields of an epoch-millisecond instant (read as wall time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub millis: u32,
+}
+
+pub fn civil_from_ms(ms: i64) -> Civil {
+    let days = ms.div_euclid(MS_PER_DAY);
+    let rem = ms.rem_euclid(MS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    let secs = rem / 1000;
+    Civil {
+        year,
+        month,
+        day,
+        hour: (secs / 3600) as u32,
+        minute: (secs / 60 % 60) as u32,
+        second: (secs % 60) as u32,
+        millis: (rem % 1000) as u32,
+    }
+}
+
+/// The earliest and latest instants the record format can write (years 0001 to 9999).
+pub const MIN_MS: i64 = -62_135_596_800_000;
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Writes `yyyy-MM-dd HH:mm:ss.SSS`, the form the OpenX JSON SerDe reads as a timestamp.
+pub fn write_ts(ms: i64, out: &mut Vec<u8>) {
+    let c = civil_from_ms(ms);
+    let y = c.year as u32;
+    let buf = [
+        b'0' + (y / 1000 % 10) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (c.month / 10) as u8,
+        b'0' + (c.month % 10) as u8,
+        b'-',
+        b'0' + (c.day / 10) as u8,
+        b'0' + (c.day % 10) as u8,
+        b' ',
+        b'0' + (c.hour / 10) as u8,
+        b'0' + (c.hour % 10) as u8,
+        b':',
+        b'0' + (c.minute / 10) as u8,
+        b'0' + (c.minute % 10) as u8,
+        b':',
+        b'0' + (c.second / 10) as u8,
+        b'0' + (c.second % 10) as u8,
+        b'.',
+        b'0' + (c.millis / 100) as u8,
+        b'0' + (c.millis / 10 % 10) as u8,
+        b'0' + (c.millis % 10) as u8,
+    ];
+    out.extend_from_slice(&buf);
+}
+
+/// A time zone given by name (`Asia/Seoul`, `UTC`) in the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zone {
+    tz: Tz,
+}
+
+impl Zone {
+    pub fn named(name: &str) -> Result<Zone, String> {
+        name.parse::<Tz>().map(|tz| Zone { tz }).map_err(|_| {
+            format!("unknown time zone {name:?} (use an IANA name such as Asia/Seoul or UTC)")
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.tz.name()
+    }
+
+    /// Offset east of UTC, in seconds, at a UTC instant.
+    pub fn offset_at_utc_ms(&self, utc_ms: i64) -> i32 {
+        match chrono::DateTime::from_timestamp_millis(utc_ms) {
+            Some(dt) => self
+                .tz
+                .offset_from_utc_datetime(&dt.naive_utc())
+                .fix()
+                .local_minus_utc(),
+            None => 0,
+        }
+    }
+
+    /// Reads a wall-clock time (as epoch ms of the wall fields) in this zone. In a repeated hour
+    /// (DST fall-back) the earlier instant is taken; a time in a skipped hour is read with the
+    /// offset before the gap.
+    pub fn local_to_utc_ms(&self, wall_ms: i64) -> i64 {
+        let Some(naive) = chrono::DateTime::from_timestamp_millis(wall_ms).map(|d| d.naive_utc())
+        else {
+            return wall_ms;
+        };
+        let off = match self.tz.offset_from_local_datetime(&naive).earliest() {
+            Some(o) => o.fix().local_minus_utc(),
+            None => self.offset_at_utc_ms(wall_ms - MS_PER_DAY),
+        };
+        wall_ms - off as i64 * 1000
+    }
+}
+
+/// The Firehose dynamic-partition keys of a record: the event instant in `PARTITION_TZ`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartitionKeys {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+}
+
+impl PartitionKeys {
+    pub fn of(utc_ms: i64, zone: &Zone) -> PartitionKeys {
+        let local = utc_ms + zone.offset_at_utc_ms(utc_ms) as i64 * 1000;
+        let c = civil_from_ms(local);
+        PartitionKeys {
+            year: c.year,
+            month: c.month,
+            day: c.day,
+            hour: c.hour,
+        }
+    }
+
+    /// `year=2026/month=11/day=23/hour=08/`, the S3 key part Firehose builds from the prefix.
+    pub fn s3_prefix(&self) -> String {
+        format!(
+            "year={:04}/month={:02}/day={:02}/hour={:02}/",
+            self.year, self.month, self.day, self.hour
+        )
+    }
+
+    /// The keys as the strings the Lambda returns, in the order year, month, day, hour.
+    pub fn strings(&self) -> [(&'static str, String); 4] {
+        [
+            ("year", format!("{:04}", self.year)),
+            ("month", format!("{:02}", self.month)),
+            ("day", format!("{:02}", self.day)),
+            ("hour", format!("{:02}", self.hour)),
+        ]
+    }
+
+    /// Writes the `partitionKeys` JSON object without allocating.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let y = self.year as u32;
+        let d = |n: u32| b'0' + n as u8;
+        out.extend_from_slice(b"{\"year\":\"");
+        out.extend_from_slice(&[d(y / 1000 % 10), d(y / 100 % 10), d(y / 10 % 10), d(y % 10)]);
+        out.extend_from_slice(b"\",\"month\":\"");
+        out.extend_from_slice(&[d(self.month / 10), d(self.month % 10)]);
+        out.extend_from_slice(b"\",\"day\":\"");
+        out.extend_from_slice(&[d(self.day / 10), d(self.day % 10)]);
+        out.extend_from_slice(b"\",\"hour\":\"");
+        out.extend_from_slice(&[d(self.hour / 10), d(self.hour % 10)]);
+        out.extend_from_slice(b"\"}");
+    }
+}
+
+/// A date given on the command line (`--date 2026-11-22`), checked.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("invalid date {s:?} ({e}); write it as YYYY-MM-DD"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> i64 {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.3f")
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    }
+
+    fn ts(ms: i64) -> String {
+        let mut v = Vec::new();
+        write_ts(ms, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn civil_round_trip_against_chrono() {
+        // Every day from 1600 to 2400: the hand-written conversion agrees with chrono.
+        let start = NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
+        for n in 0..(800 * 366) {
+            let date = start + chrono::Days::new(n);
+            let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap());
+            let z = days.num_days();
+            use chrono::Datelike;
+            assert_eq!(days_from_civil(date.year(), date.month(), date.day()), z);
+            assert_eq!(civil_from_days(z), (date.year(), date.month(), date.day()));
+        }
+    }
+
+    #[test]
+    fn spec_example_crosses_the_kst_day() {
+        let t = parse_logged_time(b"22/Nov/2026:23:30:00 +0000").unwrap();
+        let (ms, assumed) = t.to_utc_ms(&Zone::named("Asia/Seoul").unwrap());
+        assert!(!assumed);
+        assert_eq!(ts(ms), "2026-11-22 23:30:00.000");
+        let keys = PartitionKeys::of(ms, &Zone::named("Asia/Seoul").unwrap());
+        assert_eq!(keys.s3_prefix(), "year=2026/month=11/day=23/hour=08/");
+    }
+
+    #[test]
+    fn fractions_are_kept_to_the_millisecond() {
+        let t = parse_logged_time(b"22/Nov/2026:14:30:21.44 +0000").unwrap();
+        assert_eq!(t.millis, 440);
+        let t = parse_logged_time(b"22/Nov/2026:14:30:21.123999 +0000").unwrap();
+        assert_eq!(t.millis, 123);
+    }
+
+    #[test]
+    fn zone_less_times_are_read_in_source_tz() {
+        let t = parse_logged_time(b"18/Dec/2015 19:11:47").unwrap();
+        let (ms, assumed) = t.to_utc_ms(&Zone::named("Asia/Seoul").unwrap());
+        assert!(assumed);
+        assert_eq!(ms, utc("2015-12-18 10:11:47.000"));
+        let (ms, _) = t.to_utc_ms(&Zone::named("UTC").unwrap());
+        assert_eq!(ms, utc("2015-12-18 19:11:47.000"));
+    }
+
+    #[test]
+    fn dst_fall_back_takes_the_earlier_instant() {
+        // 01:30 happens twice in New York on 2026-11-01; the first is 05:30 UTC.
+        let t = parse_logged_time(b"01/Nov/2026:01:30:00").unwrap();
+        let (ms, _) = t.to_utc_ms(&Zone::named("America/New_York").unwrap());
+        assert_eq!(ms, utc("2026-11-01 05:30:00.000"));
+    }
+
+    #[test]
+    fn offsets_in_both_spellings() {
+        for (s, off) in [
+            ("10/Oct/2000:13:55:36 -0700", -7 * 3600),
+            ("10/Oct/2000:13:55:36 +05:30", 5 * 3600 + 1800),
+            ("10/Oct/2000:13:55:36 +0000", 0),
+        ] {
+            assert_eq!(
+                parse_logged_time(s.as_bytes()).unwrap().offset_secs,
+                Some(off),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn impossible_and_malformed_times_are_rejected() {
+        assert_eq!(
+            parse_logged_time(b"31/Feb/2026:10:00:00 +0000"),
+            Err(ParseError::ImpossibleDate)
+        );
+        assert_eq!(
+            parse_logged_time(b"29/Feb/2025:10:00:00 +0000"),
+            Err(ParseError::ImpossibleDate)
+        );
+        assert!(parse_logged_time(b"29/Feb/2024:10:00:00 +0000").is_ok());
+        for bad in [
+            "10/Foo/2000:13:55:36 -0700",
+            "10/Oct/2000:25:55:36 -0700",
+            "10/Oct/2000:13:55:36 0700",
+            "10/Oct/2000:13:55:36 -07",
+            "10/Oct/2000:13:55:36.",
+            "10/Oct/2000:13:55",
+            "",
+        ] {
+            assert!(parse_logged_time(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn partition_keys_follow_the_zone_not_utc() {
+        let ms = utc("2026-11-22 14:59:59.999");
+        let seoul = Zone::named("Asia/Seoul").unwrap();
+        assert_eq!(
+            PartitionKeys::of(ms, &seoul).s3_prefix(),
+            "year=2026/month=11/day=22/hour=23/"
+        );
+        assert_eq!(
+            PartitionKeys::of(ms + 1, &seoul).s3_prefix(),
+            "year=2026/month=11/day=23/hour=00/"
+        );
+        let utc_zone = Zone::named("UTC").unwrap();
+        assert_eq!(
+            PartitionKeys::of(ms + 1, &utc_zone).s3_prefix(),
+            "year=2026/month=11/day=22/hour=15/"
+        );
+        // New year in KST while it is still the old year in UTC.
+        let ms = utc("2026-12-31 15:00:00.000");
+        let mut json = Vec::new();
+        PartitionKeys::of(ms, &seoul).write_json(&mut json);
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            r#"{"year":"2027","month":"01","day":"01","hour":"00"}"#
+        );
+    }
+
+    #[test]
+    fn unknown_zone_names_the_fix() {
+        let e = Zone::named("KST").unwrap_err();
+        assert!(e.contains("IANA"), "{e}");
+    }
+}
