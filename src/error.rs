@@ -25,8 +25,6 @@ pub enum ParseError {
     InvalidStatus,
     /// The size is neither `-` nor a number.
     InvalidSize,
-    /// The trailing duration (app format) is not a number.
-    InvalidDuration,
     /// Something follows the last field a known format has.
     TrailingData,
     /// The Fluent Bit JSON record is not valid JSON.
@@ -46,7 +44,6 @@ impl ParseError {
             ParseError::MissingRequest => "missing_request",
             ParseError::InvalidStatus => "invalid_status",
             ParseError::InvalidSize => "invalid_size",
-            ParseError::InvalidDuration => "invalid_duration",
             ParseError::TrailingData => "trailing_data",
             ParseError::InvalidJson => "invalid_json",
             ParseError::MissingLogField => "missing_log_field",
@@ -67,7 +64,6 @@ impl ParseError {
             ParseError::MissingRequest => "expected a quoted request line after the timestamp",
             ParseError::InvalidStatus => "the status is neither - nor a 3-digit code",
             ParseError::InvalidSize => "the response size is neither - nor a number",
-            ParseError::InvalidDuration => "the trailing duration is not a number",
             ParseError::TrailingData => "unexpected text after the last field of every known format",
             ParseError::InvalidJson => "the record starts with { but is not valid JSON",
             ParseError::MissingLogField => {

@@ -162,6 +162,9 @@ const OK_TAIL_LEN: usize =
     r#"","metadata":{"partitionKeys":{"year":"2026","month":"11","day":"23","hour":"08"}}}"#.len();
 const FAILED_MID: &[u8] = b",\"result\":\"ProcessingFailed\",\"data\":";
 const DROPPED_MID: &[u8] = b",\"result\":\"Dropped\",\"data\":";
+// Non-Ok records carry empty partition keys: Firehose ignores them, and readers that model
+// `metadata` as required (aws_lambda_events) can read every record.
+const EMPTY_METADATA: &[u8] = b",\"metadata\":{\"partitionKeys\":{}}}";
 
 impl Transformer {
     pub fn new(config: Config) -> Transformer {
@@ -202,7 +205,8 @@ impl Transformer {
                 + escaped_len(r.record_id.as_bytes())
                 + FAILED_MID.len()
                 + escaped_len(r.data.as_bytes())
-                + 2
+                + EMPTY_METADATA.len()
+                + 1
         };
         let mut reserve: usize = event.records.iter().map(fail_cost).sum();
         let start = out.len();
@@ -250,7 +254,7 @@ impl Transformer {
                 Ok(Some(_)) => unreachable!("Ok records were written above"),
             };
             write_str(out, rec.data.as_bytes());
-            out.push(b'}');
+            out.extend_from_slice(EMPTY_METADATA);
             summary.count(&rec.record_id, o);
         }
         out.extend_from_slice(b"]}");

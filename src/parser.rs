@@ -192,7 +192,7 @@ impl Parser {
         if next != s.len() || rec.vhost.is_some() {
             return Err(ParseError::TrailingData);
         }
-        rec.duration_ms = parse_duration(dur)?;
+        rec.duration_ms = parse_duration(dur).ok_or(ParseError::TrailingData)?;
         rec.log_format = LogFormat::App;
         Ok(rec)
     }
@@ -281,6 +281,9 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
     let mut at = start;
     let mut escaped = false;
     let mut ambiguous = false;
+    // The first quote followed by a space or the end: where the field ends if no quote fits
+    // the format (the line is then malformed after it, not truncated).
+    let mut fallback: Option<usize> = None;
     while let Some(p) = memchr2(b'"', b'\\', &s[at.min(s.len())..]) {
         let pos = at + p;
         if s[pos] == b'\\' {
@@ -299,8 +302,22 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
                 ambiguous,
             };
         }
+        if fallback.is_none() && s.get(pos + 1).is_none_or(|&b| b == b' ') {
+            fallback = Some(pos);
+        }
         ambiguous = true;
         at = pos + 1;
+    }
+    if let Some(pos) = fallback {
+        return Quoted {
+            text: Text {
+                raw: &s[start..pos],
+                escaped,
+            },
+            end: pos + 1,
+            truncated: false,
+            ambiguous: false,
+        };
     }
     Quoted {
         text: Text {
@@ -342,7 +359,7 @@ fn after_user_agent(s: &[u8], at: usize) -> bool {
         }
         Some(_) => {
             let (tok, next) = token(s, at + 2);
-            next == s.len() && parse_duration(tok).is_ok()
+            next == s.len() && parse_duration(tok).is_some()
         }
         None => false,
     }
@@ -382,9 +399,11 @@ fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
     ))
 }
 
-fn parse_duration(t: &[u8]) -> Result<Option<f64>, ParseError> {
+/// The app's trailing duration: `-` (absent) or digits with at most one dot. `None` when it is
+/// neither.
+fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
     if t == b"-" {
-        return Ok(None);
+        return Some(None);
     }
     // Digits with at most one dot: no exponents, signs, inf or nan, which `f64::from_str` takes.
     let dots = t.iter().filter(|&&b| b == b'.').count();
@@ -393,13 +412,11 @@ fn parse_duration(t: &[u8]) -> Result<Option<f64>, ParseError> {
         || !t.iter().all(|&b| b.is_ascii_digit() || b == b'.')
         || !t.iter().any(u8::is_ascii_digit)
     {
-        return Err(ParseError::InvalidDuration);
+        return None;
     }
     // Only ASCII digits and a dot: valid UTF-8 and a valid float.
-    let s = std::str::from_utf8(t).map_err(|_| ParseError::InvalidDuration)?;
-    s.parse::<f64>()
-        .map(Some)
-        .map_err(|_| ParseError::InvalidDuration)
+    let s = std::str::from_utf8(t).ok()?;
+    s.parse::<f64>().ok().map(Some)
 }
 
 fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
@@ -433,7 +450,9 @@ fn set_request<'a>(rec: &mut Record<'a>, req: Text<'a>, truncated: bool) {
             return;
         }
     }
-    rec.request = Some(req);
+    // Verbatim means as logged: a TLS handshake's `\x16\x03` stays readable text instead of
+    // becoming control characters and U+FFFD.
+    rec.request = Some(Text::plain(req.raw));
 }
 
 fn trim_end_spaces(s: &[u8]) -> &[u8] {
