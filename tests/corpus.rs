@@ -10,7 +10,8 @@ use accesslog::record::Warning;
 use accesslog::time::Zone;
 
 pub fn corpus_path() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/elastic-apache-combined-10k.log");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/elastic-apache-combined-10k.log");
     assert!(
         p.exists(),
         "the corpus is missing at {}: the repository must sit beside shared/ (as in CI)",
@@ -44,7 +45,12 @@ fn corpus_facts_hold() {
         let line_no = n + 1;
         let line = String::from_utf8_lossy(raw).into_owned();
         // Independent split: the size is the second word after the request's closing quote.
-        let after_request: Vec<&str> = line.split('"').nth(2).unwrap_or("").split_whitespace().collect();
+        let after_request: Vec<&str> = line
+            .split('"')
+            .nth(2)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
         let logged_dash = after_request.get(1) == Some(&"-");
         dash_sizes_logged += logged_dash as u32;
 
@@ -59,19 +65,37 @@ fn corpus_facts_hold() {
             Some(w) => panic!("line {line_no}: unexpected warning {w:?}"),
         }
         if logged_dash {
-            assert_eq!(rec.bytes, None, "line {line_no}: `-` size must be absent, not 0");
+            assert_eq!(
+                rec.bytes, None,
+                "line {line_no}: `-` size must be absent, not 0"
+            );
             dash_sizes_absent += 1;
         } else {
-            assert_eq!(rec.bytes.map(|b| b.to_string()).as_deref(), after_request.get(1).copied(), "line {line_no}");
+            assert_eq!(
+                rec.bytes.map(|b| b.to_string()).as_deref(),
+                after_request.get(1).copied(),
+                "line {line_no}"
+            );
         }
         let mut ts = Vec::new();
         accesslog::time::write_ts(rec.ts_ms, &mut ts);
-        assert_eq!(String::from_utf8(ts).unwrap(), logged_utc(&line), "line {line_no}");
-        assert_eq!(rec.log_format, accesslog::record::LogFormat::Combined, "line {line_no}");
+        assert_eq!(
+            String::from_utf8(ts).unwrap(),
+            logged_utc(&line),
+            "line {line_no}"
+        );
+        assert_eq!(
+            rec.log_format,
+            accesslog::record::LogFormat::Combined,
+            "line {line_no}"
+        );
     }
     assert_eq!(ok, 10_000);
     assert_eq!(clean, 9_999);
     assert_eq!(truncated_lines, vec![8899]);
-    assert_eq!(dash_sizes_logged, 669, "the corpus README counts 669 `-` sizes");
+    assert_eq!(
+        dash_sizes_logged, 669,
+        "the corpus README counts 669 `-` sizes"
+    );
     assert_eq!(dash_sizes_absent, 669);
 }

@@ -13,13 +13,21 @@ const B64: base64_simd::Base64 = base64_simd::STANDARD;
 const ARRIVAL: i64 = 1_795_341_600_000;
 
 fn config(pairs: &[(&str, &str)]) -> Config {
-    let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let m: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Config::from_lookup(|k| m.get(k).cloned()).unwrap()
 }
 
 /// A Firehose event from a Kinesis source, in the real shape.
 fn event(records: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    event_raw(records.iter().map(|(id, data)| (id.to_string(), B64.encode_to_string(data))).collect())
+    event_raw(
+        records
+            .iter()
+            .map(|(id, data)| (id.to_string(), B64.encode_to_string(data)))
+            .collect(),
+    )
 }
 
 fn event_raw(records: Vec<(String, String)>) -> Vec<u8> {
@@ -53,7 +61,9 @@ fn event_raw(records: Vec<(String, String)>) -> Vec<u8> {
 
 fn transform(cfg: Config, event: &[u8]) -> (Vec<u8>, Summary) {
     let mut out = Vec::new();
-    let summary = Transformer::new(cfg).transform(event, &mut out, &mut Buffers::default()).unwrap();
+    let summary = Transformer::new(cfg)
+        .transform(event, &mut out, &mut Buffers::default())
+        .unwrap();
     (out, summary)
 }
 
@@ -82,11 +92,25 @@ fn every_id_comes_back_once_in_order_with_a_valid_result() {
     ]);
     let (out, summary) = transform(config(&[]), &ev);
     let recs = records(&out);
-    let ids: Vec<&str> = recs.iter().map(|r| r["recordId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = recs
+        .iter()
+        .map(|r| r["recordId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
     let results: Vec<&str> = recs.iter().map(|r| r["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["Ok", "Dropped", "ProcessingFailed", "Ok", "Dropped"]);
-    assert_eq!((summary.records_in, summary.ok, summary.dropped, summary.failed_total()), (5, 2, 2, 1));
+    assert_eq!(
+        results,
+        ["Ok", "Dropped", "ProcessingFailed", "Ok", "Dropped"]
+    );
+    assert_eq!(
+        (
+            summary.records_in,
+            summary.ok,
+            summary.dropped,
+            summary.failed_total()
+        ),
+        (5, 2, 2, 1)
+    );
     assert_eq!(summary.failed.get("no_timestamp"), Some(&1));
     assert_eq!(summary.failures[0].record_id, "c");
 }
@@ -97,7 +121,10 @@ fn ok_data_is_the_json_record_plus_newline_with_kst_partition_keys() {
     let (out, _) = transform(config(&[("TIME_GUARD", "off")]), &ev);
     let rec = &records(&out)[0];
     let data = decoded(rec);
-    assert!(data.ends_with('\n') && data.matches('\n').count() == 1, "{data:?}");
+    assert!(
+        data.ends_with('\n') && data.matches('\n').count() == 1,
+        "{data:?}"
+    );
     let parsed: Value = serde_json::from_str(data.trim_end()).unwrap();
     assert_eq!(parsed["ts"], "2026-11-22 23:30:00.000");
     assert_eq!(parsed["path"], "/x");
@@ -112,21 +139,46 @@ fn ok_data_is_the_json_record_plus_newline_with_kst_partition_keys() {
 #[test]
 fn failed_records_carry_their_original_data_unchanged() {
     let cases: Vec<(String, String)> = vec![
-        ("garbage".into(), B64.encode_to_string(b"\x00\x01binary\xff")),
+        (
+            "garbage".into(),
+            B64.encode_to_string(b"\x00\x01binary\xff"),
+        ),
         ("not-base64".into(), "!!!not base64!!!".into()),
-        ("feb31".into(), B64.encode_to_string(line("31/Feb/2026:10:00:00 +0000", "/"))),
-        ("json-without-line".into(), B64.encode_to_string(br#"{"msg":"x"}"#)),
+        (
+            "feb31".into(),
+            B64.encode_to_string(line("31/Feb/2026:10:00:00 +0000", "/")),
+        ),
+        (
+            "json-without-line".into(),
+            B64.encode_to_string(br#"{"msg":"x"}"#),
+        ),
     ];
     let ev = event_raw(cases.clone());
     let (out, summary) = transform(config(&[]), &ev);
     for (rec, (id, data)) in records(&out).iter().zip(&cases) {
         assert_eq!(rec["recordId"], id.as_str());
         assert_eq!(rec["result"], "ProcessingFailed", "{id}");
-        assert_eq!(rec["data"], data.as_str(), "{id}: data must be the input, byte for byte");
-        assert_eq!(rec["metadata"], json!({"partitionKeys": {}}), "{id}: no partition for a failed record");
+        assert_eq!(
+            rec["data"],
+            data.as_str(),
+            "{id}: data must be the input, byte for byte"
+        );
+        assert_eq!(
+            rec["metadata"],
+            json!({"partitionKeys": {}}),
+            "{id}: no partition for a failed record"
+        );
     }
     let reasons: Vec<&str> = summary.failures.iter().map(|f| f.reason.code()).collect();
-    assert_eq!(reasons, ["no_timestamp", "invalid_base64", "impossible_date", "missing_log_field"]);
+    assert_eq!(
+        reasons,
+        [
+            "no_timestamp",
+            "invalid_base64",
+            "impossible_date",
+            "missing_log_field"
+        ]
+    );
 }
 
 #[test]
@@ -154,7 +206,12 @@ fn multi_line_records_in_one_partition_give_one_object_per_line() {
     let text = decoded(r);
     let paths: Vec<String> = text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["path"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(paths, ["/1", "/2"]);
     assert_eq!(summary.lines_ok, 2);
@@ -182,14 +239,29 @@ fn a_batch_across_kst_midnight_splits_by_kst_day() {
         ("kst-line", line("23/Nov/2026:00:00:00 +0900", "/")),
     ]);
     let (out, _) = transform(config(&[("TIME_GUARD", "off")]), &ev);
-    let keys: Vec<Value> = records(&out).iter().map(|r| r["metadata"]["partitionKeys"].clone()).collect();
-    assert_eq!(keys[0], json!({"year": "2026", "month": "11", "day": "22", "hour": "23"}));
-    assert_eq!(keys[1], json!({"year": "2026", "month": "11", "day": "23", "hour": "00"}));
+    let keys: Vec<Value> = records(&out)
+        .iter()
+        .map(|r| r["metadata"]["partitionKeys"].clone())
+        .collect();
+    assert_eq!(
+        keys[0],
+        json!({"year": "2026", "month": "11", "day": "22", "hour": "23"})
+    );
+    assert_eq!(
+        keys[1],
+        json!({"year": "2026", "month": "11", "day": "23", "hour": "00"})
+    );
     assert_eq!(keys[2], keys[1]);
     // PARTITION_TZ=UTC moves the keys, not the ts.
-    let (out, _) = transform(config(&[("PARTITION_TZ", "UTC"), ("TIME_GUARD", "off")]), &ev);
+    let (out, _) = transform(
+        config(&[("PARTITION_TZ", "UTC"), ("TIME_GUARD", "off")]),
+        &ev,
+    );
     let r = &records(&out)[1];
-    assert_eq!(r["metadata"]["partitionKeys"], json!({"year": "2026", "month": "11", "day": "22", "hour": "15"}));
+    assert_eq!(
+        r["metadata"]["partitionKeys"],
+        json!({"year": "2026", "month": "11", "day": "22", "hour": "15"})
+    );
     let parsed: Value = serde_json::from_str(decoded(r).trim_end()).unwrap();
     assert_eq!(parsed["ts"], "2026-11-22 15:00:00.000");
 }
@@ -198,14 +270,20 @@ fn a_batch_across_kst_midnight_splits_by_kst_day() {
 fn the_time_guard_fails_implausible_times_and_can_be_turned_off() {
     // ARRIVAL is 2026-11-22 10:00 UTC.
     let ev = event(&[
-        ("old", line("19/Nov/2026:09:59:59 +0000", "/")),  // 72 h + 1 s before arrival
+        ("old", line("19/Nov/2026:09:59:59 +0000", "/")), // 72 h + 1 s before arrival
         ("edge", line("19/Nov/2026:10:00:00 +0000", "/")), // exactly 72 h: allowed
         ("future", line("22/Nov/2026:10:15:01 +0000", "/")),
         ("soon", line("22/Nov/2026:10:15:00 +0000", "/")),
     ]);
     let (out, summary) = transform(config(&[]), &ev);
-    let results: Vec<String> = records(&out).iter().map(|r| r["result"].as_str().unwrap().to_string()).collect();
-    assert_eq!(results, ["ProcessingFailed", "Ok", "ProcessingFailed", "Ok"]);
+    let results: Vec<String> = records(&out)
+        .iter()
+        .map(|r| r["result"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        results,
+        ["ProcessingFailed", "Ok", "ProcessingFailed", "Ok"]
+    );
     assert_eq!(summary.failed.get("time_guard_too_old"), Some(&1));
     assert_eq!(summary.failed.get("time_guard_in_future"), Some(&1));
 
@@ -217,29 +295,66 @@ fn the_time_guard_fails_implausible_times_and_can_be_turned_off() {
 
 #[test]
 fn the_response_stays_within_the_budget_and_loses_nothing() {
-    let records_in: Vec<(String, Vec<u8>)> =
-        (0..200).map(|i| (format!("id-{i}"), line("22/Nov/2026:10:00:00 +0000", &format!("/p/{i}")))).collect();
-    let borrowed: Vec<(&str, Vec<u8>)> = records_in.iter().map(|(i, d)| (i.as_str(), d.clone())).collect();
+    let records_in: Vec<(String, Vec<u8>)> = (0..200)
+        .map(|i| {
+            (
+                format!("id-{i}"),
+                line("22/Nov/2026:10:00:00 +0000", &format!("/p/{i}")),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, Vec<u8>)> = records_in
+        .iter()
+        .map(|(i, d)| (i.as_str(), d.clone()))
+        .collect();
     let ev = event(&borrowed);
     let budget = 60_000;
-    let (out, summary) = transform(config(&[("RESPONSE_BUDGET_BYTES", &budget.to_string())]), &ev);
-    assert!(out.len() <= budget, "response {} bytes > budget {budget}", out.len());
+    let (out, summary) = transform(
+        config(&[("RESPONSE_BUDGET_BYTES", &budget.to_string())]),
+        &ev,
+    );
+    assert!(
+        out.len() <= budget,
+        "response {} bytes > budget {budget}",
+        out.len()
+    );
     let recs = records(&out);
     assert_eq!(recs.len(), 200);
-    let failed: Vec<&Value> = recs.iter().filter(|r| r["result"] == "ProcessingFailed").collect();
-    assert!(!failed.is_empty() && failed.len() < 200, "{} failed", failed.len());
+    let failed: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["result"] == "ProcessingFailed")
+        .collect();
+    assert!(
+        !failed.is_empty() && failed.len() < 200,
+        "{} failed",
+        failed.len()
+    );
     // Failures are the tail, each with its original data.
-    let first_failed = recs.iter().position(|r| r["result"] == "ProcessingFailed").unwrap();
-    assert!(recs[first_failed..].iter().all(|r| r["result"] == "ProcessingFailed"));
+    let first_failed = recs
+        .iter()
+        .position(|r| r["result"] == "ProcessingFailed")
+        .unwrap();
+    assert!(recs[first_failed..]
+        .iter()
+        .all(|r| r["result"] == "ProcessingFailed"));
     for (r, (id, data)) in recs.iter().zip(&records_in) {
         assert_eq!(r["recordId"], id.as_str());
         if r["result"] == "ProcessingFailed" {
-            assert_eq!(B64.decode_to_vec(r["data"].as_str().unwrap()).unwrap(), *data);
+            assert_eq!(
+                B64.decode_to_vec(r["data"].as_str().unwrap()).unwrap(),
+                *data
+            );
         }
     }
-    assert_eq!(summary.failed.get("response_budget"), Some(&(failed.len() as u64)));
+    assert_eq!(
+        summary.failed.get("response_budget"),
+        Some(&(failed.len() as u64))
+    );
     let log = accesslog::metrics::invocation_line(&summary, "f", 1.0, 0);
-    assert!(log.contains("BufferSizeInMBs"), "the warning names the fix: {log}");
+    assert!(
+        log.contains("BufferSizeInMBs"),
+        "the warning names the fix: {log}"
+    );
 }
 
 #[test]
@@ -256,7 +371,14 @@ fn our_json_is_read_by_aws_lambda_events_types() {
     let resp: KinesisFirehoseResponse = serde_json::from_slice(&out).unwrap();
     assert_eq!(resp.records.len(), 3);
     assert_eq!(resp.records[0].result.as_deref(), Some("Ok"));
-    assert_eq!(resp.records[0].metadata.partition_keys.get("hour").map(String::as_str), Some("19"));
+    assert_eq!(
+        resp.records[0]
+            .metadata
+            .partition_keys
+            .get("hour")
+            .map(String::as_str),
+        Some("19")
+    );
     assert_eq!(resp.records[1].result.as_deref(), Some("ProcessingFailed"));
     assert_eq!(resp.records[1].data.0, b"junk");
     assert_eq!(resp.records[2].result.as_deref(), Some("Dropped"));
@@ -264,7 +386,11 @@ fn our_json_is_read_by_aws_lambda_events_types() {
 
 #[test]
 fn arrival_timestamps_in_other_shapes_are_read() {
-    for arrival in [json!(ARRIVAL), json!(ARRIVAL as f64 + 0.5), json!(ARRIVAL.to_string())] {
+    for arrival in [
+        json!(ARRIVAL),
+        json!(ARRIVAL as f64 + 0.5),
+        json!(ARRIVAL.to_string()),
+    ] {
         let ev = json!({"records": [{"recordId": "a", "approximateArrivalTimestamp": arrival,
             "data": B64.encode_to_string(line("01/Jan/2020:00:00:00 +0000", "/"))}]});
         let (out, _) = transform(config(&[]), &serde_json::to_vec(&ev).unwrap());
@@ -276,8 +402,18 @@ fn arrival_timestamps_in_other_shapes_are_read() {
 #[test]
 fn an_unreadable_event_is_an_error_not_a_guess() {
     let t = Transformer::new(config(&[]));
-    for bad in [&b"not json"[..], br#"{"invocationId":"x"}"#, br#"{"records":[{"data":"eA=="}]}"#] {
-        let e = t.transform(bad, &mut Vec::new(), &mut Buffers::default()).unwrap_err();
-        assert!(e.to_string().contains("not a Firehose transformation event"), "{e}");
+    for bad in [
+        &b"not json"[..],
+        br#"{"invocationId":"x"}"#,
+        br#"{"records":[{"data":"eA=="}]}"#,
+    ] {
+        let e = t
+            .transform(bad, &mut Vec::new(), &mut Buffers::default())
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("not a Firehose transformation event"),
+            "{e}"
+        );
     }
 }

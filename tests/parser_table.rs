@@ -269,7 +269,11 @@ const FAILED: &[(&str, &[u8], ParseError)] = &[
         br#"{"level":"info","msg":"started"}"#,
         ParseError::MissingLogField,
     ),
-    ("broken JSON", br#"{"log": "unterminated"#, ParseError::InvalidJson),
+    (
+        "broken JSON",
+        br#"{"log": "unterminated"#,
+        ParseError::InvalidJson,
+    ),
 ];
 
 #[test]
@@ -334,7 +338,10 @@ fn object_keys_in_order(text: &str) -> Vec<String> {
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Vec<String>, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Vec<String>, A::Error> {
             let mut keys = Vec::new();
             while let Some((k, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
                 keys.push(k);

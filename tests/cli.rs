@@ -1,0 +1,425 @@
+//! The two binaries as users run them: `accesslog` commands with their exit codes and messages,
+//! and the `accesslog-transform` Lambda under a local Lambda Runtime API, whose responses must be
+//! byte-for-byte what `accesslog transform` prints for every event in `events/`.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CLI: &str = env!("CARGO_BIN_EXE_accesslog");
+const LAMBDA: &str = env!("CARGO_BIN_EXE_accesslog-transform");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn accesslog(args: &[&str], envs: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut child = Command::new(CLI)
+        .args(args)
+        .env_remove("TIME_GUARD")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn parse_prints_records_and_reports_bad_lines_by_file_and_line() {
+    let dir = tempdir();
+    let log = dir.join("mixed.log");
+    std::fs::write(
+        &log,
+        "10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] \"GET /a HTTP/1.1\" 200 5\n\
+         not a log line\n\
+         \n\
+         10.0.0.1 - - [31/Feb/2026:10:00:00 +0900] \"GET /b HTTP/1.1\" 200 5\n\
+         10.0.0.1 - - [22/Nov/2026:10:00:01 +0900] \"GET /c HTTP/1.1\" 404 -\n",
+    )
+    .unwrap();
+    let o = accesslog(&["parse", log.to_str().unwrap()], &[], b"");
+    assert_eq!(o.status.code(), Some(1), "exit 1 when any line failed");
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    let paths: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(paths, ["/a", "/c"]);
+    let err = stderr(&o);
+    let name = log.display().to_string();
+    assert!(
+        err.contains(&format!("{name}:2: ")) && err.contains("no_timestamp"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{name}:4: ")) && err.contains("impossible_date"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "{err}");
+
+    // stdin, and success when every line parses
+    let o = accesslog(
+        &["parse"],
+        &[],
+        b"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] \"GET /a HTTP/1.1\" 200 5\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 1);
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_fix() {
+    let o = accesslog(&["parse", "/no/such/file.log"], &[], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot open /no/such/file.log"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = accesslog(&["frobnicate"], &[], b"");
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = accesslog(&["parse"], &[("SOURCE_TZ", "KST")], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("SOURCE_TZ") && stderr(&o).contains("Asia/Seoul"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = accesslog(&["event", "--arrival", "yesterday"], &[], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("RFC 3339"), "{}", stderr(&o));
+
+    let o = accesslog(&["transform"], &[], b"{\"not\": \"an event\"}");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a Firehose transformation event"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn committed_schema_files_equal_what_the_schema_command_prints() {
+    let glue = accesslog(&["schema", "--format", "glue-json"], &[], b"");
+    let committed = std::fs::read_to_string(repo().join("terraform/glue-columns.json")).unwrap();
+    assert_eq!(
+        String::from_utf8(glue.stdout).unwrap(),
+        committed,
+        "terraform/glue-columns.json is stale: run `accesslog schema --format glue-json > terraform/glue-columns.json`"
+    );
+    let ddl = accesslog(&["schema", "--format", "athena-ddl"], &[], b"");
+    let committed = std::fs::read_to_string(repo().join("sql/athena/create_table.sql")).unwrap();
+    assert_eq!(
+        String::from_utf8(ddl.stdout).unwrap(),
+        committed,
+        "sql/athena/create_table.sql is stale: run `accesslog schema --format athena-ddl > sql/athena/create_table.sql`"
+    );
+}
+
+#[test]
+fn event_then_transform_keeps_every_corpus_line() {
+    let corpus = repo().join("../shared/corpus/elastic-apache-combined-10k.log");
+    let dir = tempdir();
+    let o = accesslog(
+        &[
+            "event",
+            corpus.to_str().unwrap(),
+            "--max-bytes",
+            "1000000",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 3,
+        "2.4 MB of lines at 1 MB per event: {files:?}"
+    );
+    let (mut records, mut ok, mut truncated) = (0, 0, 0);
+    for f in &files {
+        let size: u64 = serde_json::from_slice::<serde_json::Value>(&std::fs::read(f).unwrap())
+            .unwrap()["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                base64_simd::STANDARD
+                    .decode_to_vec(r["data"].as_str().unwrap())
+                    .unwrap()
+                    .len() as u64
+            })
+            .sum();
+        assert!(
+            size <= 1_000_000,
+            "{} holds {size} payload bytes",
+            f.display()
+        );
+        // The corpus is from 2015: replays of old logs turn the time guard off.
+        let o = accesslog(
+            &["transform", "-q", f.to_str().unwrap()],
+            &[("TIME_GUARD", "off")],
+            b"",
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let resp: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for r in resp["records"].as_array().unwrap() {
+            records += 1;
+            assert_eq!(r["result"], "Ok", "{r}");
+            ok += 1;
+            let line = base64_simd::STANDARD
+                .decode_to_vec(r["data"].as_str().unwrap())
+                .unwrap();
+            truncated += String::from_utf8(line)
+                .unwrap()
+                .contains("\"parse_warning\":\"truncated\"") as u32;
+        }
+    }
+    assert_eq!((records, ok, truncated), (10_000, 10_000, 1));
+}
+
+#[test]
+fn a_bad_environment_fails_the_lambda_cold_start_with_the_fix() {
+    let o = Command::new(LAMBDA)
+        .env("TIME_GUARD_MAX_AGE_HOURS", "a week")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9") // never reached
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("TIME_GUARD_MAX_AGE_HOURS") && err.contains("whole number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_lambda_returns_exactly_what_accesslog_transform_prints() {
+    let mut events: Vec<PathBuf> = std::fs::read_dir(repo().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    events.sort();
+    assert!(
+        events.len() >= 5,
+        "events/ holds the sample events: {events:?}"
+    );
+    let bodies: Vec<Vec<u8>> = events.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let responses = run_lambda(&bodies);
+    for (path, lambda) in events.iter().zip(responses) {
+        let cli = accesslog(&["transform", "-q", path.to_str().unwrap()], &[], b"");
+        assert!(cli.status.success(), "{}", stderr(&cli));
+        let mut cli_out = cli.stdout;
+        assert_eq!(cli_out.pop(), Some(b'\n'));
+        assert!(
+            lambda == cli_out,
+            "{}: the Lambda and the CLI differ\nlambda: {}\ncli:    {}",
+            path.display(),
+            String::from_utf8_lossy(&lambda),
+            String::from_utf8_lossy(&cli_out)
+        );
+    }
+}
+
+// ---- a minimal Lambda Runtime API on loopback -------------------------------------------------
+
+/// Serves `events` to the Lambda binary one invocation at a time and returns its response bodies.
+fn run_lambda(events: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let queue = Arc::new(Mutex::new(
+        events.iter().cloned().enumerate().collect::<VecDeque<_>>(),
+    ));
+    let (tx, rx) = mpsc::channel::<(usize, Result<Vec<u8>, String>)>();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { break };
+            let (queue, tx) = (Arc::clone(&queue), tx.clone());
+            std::thread::spawn(move || serve(conn, queue, tx));
+        }
+    });
+    let mut child = Command::new(LAMBDA)
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "accesslog-transform")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/accesslog-transform",
+        )
+        .env_remove("TIME_GUARD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = vec![Vec::new(); events.len()];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for _ in 0..events.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((i, Ok(body))) => out[i] = body,
+            Ok((i, Err(e))) => {
+                let _ = child.kill();
+                panic!("invocation {i} failed: {e}");
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let o = child.wait_with_output().unwrap();
+                panic!(
+                    "the Lambda did not answer in time; stderr: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+    }
+    let _ = child.kill();
+    let o = child.wait_with_output().unwrap();
+    // One invocation log line per event, each an EMF document.
+    let logs = String::from_utf8_lossy(&o.stdout);
+    let emf: Vec<serde_json::Value> = logs
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        emf.len(),
+        events.len(),
+        "one log line per invocation: {logs}"
+    );
+    assert!(emf
+        .iter()
+        .all(|d| d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "accesslog"));
+    out
+}
+
+type Outbox = mpsc::Sender<(usize, Result<Vec<u8>, String>)>;
+
+fn serve(conn: TcpStream, queue: Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>, tx: Outbox) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut conn = conn;
+    loop {
+        let Some((method, path, body)) = read_request(&mut reader) else {
+            return;
+        };
+        if method == "GET" && path.ends_with("/runtime/invocation/next") {
+            // Wait for work; the test kills the process once every event is answered.
+            let next = loop {
+                if let Some(n) = queue.lock().unwrap().pop_front() {
+                    break n;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            let (i, event) = next;
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 300_000;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\n\
+                 Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
+                 Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:ap-northeast-2:123456789012:function:accesslog-transform\r\n\
+                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n",
+                event.len()
+            );
+            conn.write_all(head.as_bytes()).unwrap();
+            conn.write_all(&event).unwrap();
+        } else {
+            let id = path
+                .split('/')
+                .nth(4)
+                .and_then(|s| s.strip_prefix("req-"))
+                .and_then(|s| s.parse().ok());
+            let result = if path.ends_with("/response") {
+                Ok(body)
+            } else {
+                Err(format!("{path}: {}", String::from_utf8_lossy(&body)))
+            };
+            conn.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
+                .unwrap();
+            let _ = tx.send((id.unwrap_or(usize::MAX), result));
+        }
+    }
+}
+
+fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
+    let mut line = String::new();
+    if r.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let (mut len, mut chunked) = (0usize, false);
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-length" => len = v.trim().parse().ok()?,
+            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
+            _ => {}
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            r.read_line(&mut size).ok()?;
+            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; n + 2];
+            r.read_exact(&mut chunk).ok()?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        body.resize(len, 0);
+        r.read_exact(&mut body).ok()?;
+    }
+    Some((method, path, body))
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "accesslog-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
