@@ -203,8 +203,9 @@ def test_traffic_generator_respects_rate_and_duration(app_server, tmp_path):
     t0 = time.monotonic()
     sent = run_traffic(app_server.base_url, tmp_path / "sent.jsonl", "--rps", "20", "--duration", "2", "--seed", "9")
     elapsed = time.monotonic() - t0
-    # 20 requests/s for 2 s: 40 sent on schedule (the last may be cut by the deadline).
-    assert 38 <= len(sent) <= 41, len(sent)
+    # 20 requests/s for 2 s: 40 on schedule. Fewer only if all 8 workers were busy at once
+    # (the generator then slows down rather than queue); never more than the schedule allows.
+    assert 30 <= len(sent) <= 41, len(sent)
     assert elapsed < 10
     first, last = min(r["sent_at"] for r in sent), max(r["sent_at"] for r in sent)
     assert 1.6 <= last - first <= 2.4
