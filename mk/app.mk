@@ -12,7 +12,7 @@ TEST_TARGETS += test-app
 
 .PHONY: test-app app-run
 test-app: build $(APP_VENV)/.ok ## app: API, app.log format through `accesslog parse`, Fluent Bit config, bootstrap template
-	ACCESSLOG="$(abspath $(ACCESSLOG))" $(APP_VENV)/bin/python -m pytest -q app/tests
+	ACCESSLOG="$(abspath $(ACCESSLOG))" $(APP_VENV)/bin/python -m pytest -q -p no:cacheprovider app/tests
 
 app-run: $(APP_VENV)/.ok ## run the app on 127.0.0.1:8080 (app.log lands in .venv/app-run/)
 	mkdir -p $(VENV_ROOT)/app-run && cd $(VENV_ROOT)/app-run && $(CURDIR)/$(APP_VENV)/bin/python $(CURDIR)/app/app.py --host 127.0.0.1 --port 8080
