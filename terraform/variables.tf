@@ -233,15 +233,15 @@ variable "glue_database_name" {
 }
 
 variable "glue_table_name" {
-  description = "Glue table over the Parquet lake."
+  description = "Glue table over the Parquet lake (the name sql/athena/ and `accesslog schema --format athena-ddl` use)."
   type        = string
-  default     = "access_log"
+  default     = "access_logs"
 }
 
 variable "projection_year_range" {
   description = "Years Athena's partition projection covers, \"FROM,TO\"."
   type        = string
-  default     = "2015,2035"
+  default     = "2000,2099"
 }
 
 variable "athena_bytes_scanned_cutoff" {

@@ -40,7 +40,7 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:glue:ap-northeast-2:123456789012:database/accesslog" }
   }
   mock_resource "aws_glue_catalog_table" {
-    defaults = { arn = "arn:aws:glue:ap-northeast-2:123456789012:table/accesslog/access_log" }
+    defaults = { arn = "arn:aws:glue:ap-northeast-2:123456789012:table/accesslog/access_logs" }
   }
   mock_resource "aws_kinesis_firehose_delivery_stream" {
     defaults = { arn = "arn:aws:firehose:ap-northeast-2:123456789012:deliverystream/accesslog-delivery" }
@@ -223,6 +223,16 @@ run "stack" {
     error_message = "Partition projection must cover every key, two-digit month/day/hour, at the Firehose prefix."
   }
   assert {
+    condition = jsonencode(regex("CREATE EXTERNAL TABLE IF NOT EXISTS ([a-z0-9_]+)\\.([a-z0-9_]+)", file("../sql/athena/create_table.sql"))) == jsonencode([
+      output.glue_database_name, output.glue_table_name,
+    ])
+    error_message = "The Glue database and table must be the ones the committed Athena DDL (sql/athena/create_table.sql) and the SQL use."
+  }
+  assert {
+    condition     = regex("'projection.year.range' = '([0-9,]+)'", file("../sql/athena/create_table.sql"))[0] == module.catalog.table_parameters["projection.year.range"]
+    error_message = "The projected year range must match the committed Athena DDL."
+  }
+  assert {
     condition     = module.catalog.table_storage.serialization_library == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
     error_message = "The Glue table must be Parquet."
   }
@@ -352,9 +362,9 @@ run "stack" {
   # ------------------------------------------------------------ IAM: scoped everywhere
   assert {
     condition = alltrue(flatten([for name, doc in output.iam_policies : [
-      for s in jsondecode(doc).Statement : !contains(flatten([s.Action]), "*")
+      for s in jsondecode(doc).Statement : !anytrue([for a in flatten([s.Action]) : strcontains(a, "*")])
     ]]))
-    error_message = "No IAM statement may allow the \"*\" action."
+    error_message = "No IAM statement may use a wildcard action (\"*\" or \"service:*\"): list the actions."
   }
   assert {
     condition = alltrue(flatten([for name, doc in output.iam_policies : [

@@ -41,11 +41,11 @@ variable "athena_results_prefix" {
 variable "projection_year_range" {
   description = "First and last year Athena's partition projection considers, \"FROM,TO\". Widen it to query replays of older logs."
   type        = string
-  default     = "2015,2035"
+  default     = "2000,2099"
 
   validation {
     condition     = can(regex("^[0-9]{4},[0-9]{4}$", var.projection_year_range))
-    error_message = "projection_year_range must look like 2015,2035."
+    error_message = "projection_year_range must look like 2000,2099."
   }
 }
 
