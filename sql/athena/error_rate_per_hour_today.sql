@@ -1,6 +1,6 @@
--- Error rate per hour today (KST): requests, client errors (4xx), server errors (5xx), and the
--- share of requests that failed (4xx + 5xx) and that failed on our side (5xx), in percent.
--- A status logged as "-" counts as a request but not as an error.
+-- Error rate per hour today (KST): the share of requests answered 4xx or 5xx, and 5xx alone.
+-- Percentages of the hour's requests, next to the counts they come from. A status logged as "-"
+-- counts as a request but not as an error. Shares are computed in double (see status_classes_today).
 SELECT
     hour AS hour_kst,
     COUNT(*) AS requests,
