@@ -187,6 +187,18 @@ impl Transformer {
         out: &mut Vec<u8>,
         bufs: &mut Buffers,
     ) -> Result<Summary, EventError> {
+        self.transform_with(event, out, bufs, |_, _| {})
+    }
+
+    /// [`Transformer::transform`], also telling `on_record` the outcome of each record (by its
+    /// index in the event): `accesslog replay` writes the reason into each error envelope.
+    pub fn transform_with(
+        &self,
+        event: &[u8],
+        out: &mut Vec<u8>,
+        bufs: &mut Buffers,
+        mut on_record: impl FnMut(usize, Outcome),
+    ) -> Result<Summary, EventError> {
         let event: Event = serde_json::from_slice(event).map_err(|e| EventError(e.to_string()))?;
         let mut summary = Summary {
             invocation_id: event
@@ -236,6 +248,7 @@ impl Transformer {
                     keys.write_json(out);
                     out.extend_from_slice(b"}}");
                     summary.count(&rec.record_id, Outcome::Ok);
+                    on_record(i, Outcome::Ok);
                     summary.lines_ok += bufs.json.iter().filter(|&&b| b == b'\n').count() as u64;
                     continue;
                 }
@@ -256,6 +269,7 @@ impl Transformer {
             write_str(out, rec.data.as_bytes());
             out.extend_from_slice(EMPTY_METADATA);
             summary.count(&rec.record_id, o);
+            on_record(i, o);
         }
         out.extend_from_slice(b"]}");
         summary.response_bytes = (out.len() - start) as u64;

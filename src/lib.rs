@@ -14,6 +14,9 @@
 //! | [`config`] | environment configuration, validated at cold start |
 //! | [`metrics`] | the invocation log line with CloudWatch EMF counters |
 //! | [`schema`] | the record schema every other schema is generated from |
+//! | [`generate`] | deterministic synthetic traffic for one KST day |
+//! | [`replay`] | the local stand-in for Firehose + S3 |
+//! | [`lake`] | JSON → Parquet by the Glue schema, and the S3 key layout |
 //! | [`cli`] | the `accesslog` commands |
 //!
 //! ```
@@ -30,10 +33,13 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod firehose;
+pub mod generate;
 pub mod input;
 pub mod json;
+pub mod lake;
 pub mod metrics;
 pub mod parser;
 pub mod record;
+pub mod replay;
 pub mod schema;
 pub mod time;

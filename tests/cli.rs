@@ -320,8 +320,10 @@ fn run_lambda(events: &[Vec<u8>]) -> Vec<Vec<u8>> {
 }
 
 type Outbox = mpsc::Sender<(usize, Result<Vec<u8>, String>)>;
+/// Events still to hand out, by index.
+type Queue = Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>;
 
-fn serve(conn: TcpStream, queue: Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>, tx: Outbox) {
+fn serve(conn: TcpStream, queue: Queue, tx: Outbox) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut conn = conn;
     loop {

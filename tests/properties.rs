@@ -33,7 +33,9 @@ fn payload() -> impl Strategy<Value = Vec<u8>> {
             v.truncate(cut.max(1));
             v
         }),
-        ".{0,200}".prop_map(|s| json!({"log": s, "ec2_instance_id": "i-1"}).to_string().into_bytes()),
+        ".{0,200}".prop_map(|s| json!({"log": s, "ec2_instance_id": "i-1"})
+            .to_string()
+            .into_bytes()),
         Just(line.as_bytes().to_vec()),
         Just(format!("{line}\n{line}\n").into_bytes()),
     ]

@@ -6,8 +6,10 @@
 //! names the fix.
 
 mod event;
+mod generate;
 pub mod lines;
 mod parse;
+mod replay;
 mod schema;
 mod transform;
 
@@ -43,6 +45,10 @@ enum Command {
     Event(event::Args),
     /// Print the record schema (Glue columns, Athena DDL, Markdown)
     Schema(schema::Args),
+    /// Write deterministic synthetic traffic for one KST day
+    Generate(generate::Args),
+    /// Replay logs or events into a local lake laid out like the deployed S3 bucket
+    Replay(replay::Args),
 }
 
 /// A failure that ends the command.
@@ -111,6 +117,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         Command::Transform(a) => transform::run(a),
         Command::Event(a) => event::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Replay(a) => replay::run(a),
     };
     match result {
         Ok(code) => code,

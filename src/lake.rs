@@ -1,0 +1,471 @@
+//! The local lake: JSON records → Parquet by the Glue schema, the way Firehose's record format
+//! conversion does it (OpenX JSON SerDe in, Snappy Parquet out), and the S3 key layout of SPEC §2.
+//!
+//! The Arrow schema is derived from [`crate::schema::COLUMNS`], so the Parquet files, the Glue
+//! table and the Athena DDL cannot disagree. Like the OpenX SerDe, keys that are not columns are
+//! ignored and missing keys become nulls; `ts` is read from `yyyy-MM-dd HH:mm:ss.SSS` and stored
+//! as a UTC-adjusted millisecond timestamp.
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::schema::{ColumnType, COLUMNS};
+use crate::time::{days_from_civil, MAX_MS, MIN_MS};
+
+/// The Arrow schema of the lake's Parquet files: the record columns, nullable, in order.
+pub fn arrow_schema() -> SchemaRef {
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .map(|c| {
+            let ty = match c.ty {
+                ColumnType::Timestamp => {
+                    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+                }
+                ColumnType::Text => DataType::Utf8,
+                ColumnType::Int => DataType::Int32,
+                ColumnType::Bigint => DataType::Int64,
+                ColumnType::Double => DataType::Float64,
+            };
+            Field::new(c.name, ty, true)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+enum Column {
+    Timestamp(TimestampMillisecondBuilder),
+    Text(StringBuilder),
+    Int(Int32Builder),
+    Bigint(Int64Builder),
+    Double(Float64Builder),
+}
+
+impl Column {
+    fn append_null(&mut self) {
+        match self {
+            Column::Timestamp(b) => b.append_null(),
+            Column::Text(b) => b.append_null(),
+            Column::Int(b) => b.append_null(),
+            Column::Bigint(b) => b.append_null(),
+            Column::Double(b) => b.append_null(),
+        }
+    }
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Column::Timestamp(b) => Arc::new(b.finish().with_timezone("UTC")),
+            Column::Text(b) => Arc::new(b.finish()),
+            Column::Int(b) => Arc::new(b.finish()),
+            Column::Bigint(b) => Arc::new(b.finish()),
+            Column::Double(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// A JSON record that does not fit the table (Firehose would send it to the
+/// `format-conversion-failed` error prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionError(pub String);
+
+impl fmt::Display for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "record does not match the table schema: {}", self.0)
+    }
+}
+
+/// Rows of one partition, buffered until they are written as one Parquet file.
+pub struct RowBuffer {
+    columns: Vec<Column>,
+    rows: usize,
+    /// JSON bytes appended: the measure Firehose's buffer size is checked against.
+    pub bytes: usize,
+}
+
+impl Default for RowBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RowBuffer {
+    pub fn new() -> RowBuffer {
+        let columns = COLUMNS
+            .iter()
+            .map(|c| match c.ty {
+                ColumnType::Timestamp => Column::Timestamp(TimestampMillisecondBuilder::new()),
+                ColumnType::Text => Column::Text(StringBuilder::new()),
+                ColumnType::Int => Column::Int(Int32Builder::new()),
+                ColumnType::Bigint => Column::Bigint(Int64Builder::new()),
+                ColumnType::Double => Column::Double(Float64Builder::new()),
+            })
+            .collect();
+        RowBuffer {
+            columns,
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Appends one JSON object. On error nothing is appended.
+    pub fn append_json(&mut self, json: &[u8]) -> Result<(), ConversionError> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let mut row: [Staged; COLUMNS.len()] = std::array::from_fn(|_| Staged::Null);
+        RowSeed { row: &mut row }
+            .deserialize(&mut de)
+            .and_then(|_| de.end())
+            .map_err(|e| ConversionError(e.to_string()))?;
+        // Convert every value before appending any, so a bad value leaves no partial row.
+        let mut typed: [Typed; COLUMNS.len()] = std::array::from_fn(|_| Typed::Null);
+        for (i, v) in row.iter().enumerate() {
+            typed[i] = convert(COLUMNS[i].ty, v)
+                .map_err(|e| ConversionError(format!("{}: {e}", COLUMNS[i].name)))?;
+        }
+        for (i, (c, t)) in self.columns.iter_mut().zip(typed.iter()).enumerate() {
+            match (c, t) {
+                (c, Typed::Null) => c.append_null(),
+                (Column::Timestamp(b), Typed::Int(v)) => b.append_value(*v),
+                (Column::Bigint(b), Typed::Int(v)) => b.append_value(*v),
+                (Column::Int(b), Typed::Int(v)) => b.append_value(*v as i32),
+                (Column::Double(b), Typed::Float(v)) => b.append_value(*v),
+                (Column::Text(b), Typed::Text) => match &row[i] {
+                    Staged::Str(s) => b.append_value(s),
+                    Staged::Int(n) => b.append_value(n.to_string()),
+                    Staged::Float(f) => b.append_value(f.to_string()),
+                    Staged::Bool(x) => b.append_value(if *x { "true" } else { "false" }),
+                    Staged::Null => b.append_null(),
+                },
+                _ => unreachable!("convert() returns the column's kind"),
+            }
+        }
+        self.rows += 1;
+        self.bytes += json.len();
+        Ok(())
+    }
+
+    /// The buffered rows as one Arrow batch; the buffer is empty afterwards.
+    pub fn finish_batch(&mut self) -> RecordBatch {
+        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
+        self.rows = 0;
+        self.bytes = 0;
+        RecordBatch::try_new(arrow_schema(), arrays).expect("builders follow the schema")
+    }
+
+    /// Writes the buffered rows as a Snappy Parquet file at `path` (parents created).
+    pub fn write_parquet(&mut self, path: &Path) -> std::io::Result<u64> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let batch = self.finish_batch();
+        let file = File::create(path)?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(props))
+            .map_err(std::io::Error::other)?;
+        w.write(&batch).map_err(std::io::Error::other)?;
+        w.close().map_err(std::io::Error::other)?;
+        Ok(std::fs::metadata(path)?.len())
+    }
+}
+
+/// Reads `yyyy-MM-dd HH:mm:ss[.SSS]` as a UTC instant in milliseconds.
+pub fn parse_ts(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        if part.iter().all(u8::is_ascii_digit) {
+            Some(part.iter().fold(0i64, |n, d| n * 10 + (d - b'0') as i64))
+        } else {
+            None
+        }
+    };
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let ms = match b.len() {
+        19 => 0,
+        23 if b[19] == b'.' => num(20..23)?,
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo)
+        || d == 0
+        || d > crate::time::days_in_month(y as i32, mo as u32) as i64
+        || h > 23
+        || mi > 59
+        || se > 60
+    {
+        return None;
+    }
+    let t = days_from_civil(y as i32, mo as u32, d as u32) * 86_400_000
+        + (h * 3600 + mi * 60 + se) * 1000
+        + ms;
+    (MIN_MS..=MAX_MS).contains(&t).then_some(t)
+}
+
+/// A JSON value as read, before it is checked against its column.
+enum Staged<'a> {
+    Null,
+    Str(std::borrow::Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// A value converted for its column; text stays in the staged row (no copy).
+enum Typed {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text,
+}
+
+fn convert(ty: ColumnType, v: &Staged) -> Result<Typed, String> {
+    Ok(match (ty, v) {
+        (_, Staged::Null) => Typed::Null,
+        (ColumnType::Timestamp, Staged::Str(s)) => {
+            Typed::Int(parse_ts(s).ok_or_else(|| format!("bad timestamp {s:?}"))?)
+        }
+        // OpenX reads a number in a timestamp column as epoch milliseconds.
+        (ColumnType::Timestamp, Staged::Int(n)) => Typed::Int(*n),
+        (ColumnType::Int, Staged::Int(n)) => {
+            Typed::Int(i32::try_from(*n).map_err(|_| format!("{n} is out of int range"))? as i64)
+        }
+        (ColumnType::Bigint, Staged::Int(n)) => Typed::Int(*n),
+        (ColumnType::Double, Staged::Int(n)) => Typed::Float(*n as f64),
+        (ColumnType::Double, Staged::Float(f)) => Typed::Float(*f),
+        (ColumnType::Text, _) => Typed::Text,
+        (_, Staged::Str(s)) => return Err(format!("string {s:?} in a {} column", ty.glue())),
+        (_, Staged::Float(f)) => return Err(format!("{f} in a {} column", ty.glue())),
+        (_, Staged::Bool(_)) => return Err(format!("boolean in a {} column", ty.glue())),
+    })
+}
+
+struct RowSeed<'r, 'de> {
+    row: &'r mut [Staged<'de>; COLUMNS.len()],
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Our writer emits keys in column order, so the search starts after the last key.
+        let mut cursor = 0usize;
+        let mut seen = 0u32;
+        while let Some(key) = map.next_key::<KeyName<'de>>()? {
+            let name = key.0.as_ref();
+            let found = (cursor..COLUMNS.len())
+                .chain(0..cursor)
+                .find(|&i| COLUMNS[i].name.eq_ignore_ascii_case(name));
+            match found {
+                // Like the OpenX SerDe: unknown keys are ignored; a repeated key keeps the first.
+                Some(i) if seen & (1 << i) == 0 => {
+                    self.row[i] = map.next_value::<Staged<'de>>()?;
+                    seen |= 1 << i;
+                    cursor = i + 1;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Staged<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Staged<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Staged::Null)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Staged::Str(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Staged::Str(v.to_string().into()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Staged::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v)
+                    .map(Staged::Int)
+                    .map_err(|_| E::custom("number out of range"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Staged::Float(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Staged::Bool(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A key, borrowed when it has no escapes.
+struct KeyName<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for KeyName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyName(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyName(v.to_string().into()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// S3-like object names: `<stream>-1-YYYY-MM-DD-HH-MM-SS-<random>`, unique per process and call,
+/// as Firehose names its objects.
+pub struct ObjectNamer {
+    stream: String,
+    counter: u64,
+    seed: u64,
+}
+
+impl ObjectNamer {
+    pub fn new(stream: &str) -> ObjectNamer {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.write_u32(std::process::id());
+        ObjectNamer {
+            stream: stream.to_string(),
+            counter: 0,
+            seed: h.finish(),
+        }
+    }
+
+    pub fn name(&mut self, now_ms: i64, suffix: &str) -> String {
+        self.counter += 1;
+        let c = crate::time::civil_from_ms(now_ms);
+        let mut z = self.seed ^ self.counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        format!(
+            "{}-1-{:04}-{:02}-{:02}-{:02}-{:02}-{:02}-{:08x}-{:04x}-{:016x}{suffix}",
+            self.stream,
+            c.year,
+            c.month,
+            c.day,
+            c.hour,
+            c.minute,
+            c.second,
+            self.seed >> 32,
+            self.counter & 0xffff,
+            z
+        )
+    }
+}
+
+/// `DIR/logs/year=…/month=…/day=…/hour=…/`: the data prefix of SPEC §2 with the Lambda's keys.
+pub fn data_dir(lake: &Path, keys: &[&str; 4]) -> PathBuf {
+    lake.join(format!(
+        "logs/year={}/month={}/day={}/hour={}",
+        keys[0], keys[1], keys[2], keys[3]
+    ))
+}
+
+/// `DIR/errors/processing-failed/year=…/…/hour=…/`: the error prefix, by arrival time in UTC.
+pub fn error_dir(lake: &Path, arrival_ms: i64) -> PathBuf {
+    let c = crate::time::civil_from_ms(arrival_ms);
+    lake.join(format!(
+        "errors/processing-failed/year={:04}/month={:02}/day={:02}/hour={:02}",
+        c.year, c.month, c.day, c.hour
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_like_the_openx_serde() {
+        assert_eq!(parse_ts("1970-01-01 00:00:01.500"), Some(1500));
+        assert_eq!(parse_ts("2026-11-22 23:30:00"), Some(1_795_390_200_000));
+        assert_eq!(parse_ts("2026-02-30 00:00:00.000"), None);
+        assert_eq!(parse_ts("2026-11-22T23:30:00Z"), None);
+    }
+
+    #[test]
+    fn rows_follow_the_schema_and_missing_keys_are_null() {
+        let mut buf = RowBuffer::new();
+        buf.append_json(br#"{"ts":"2026-11-22 10:00:00.123","remote_host":"::1","status":200,"bytes":5,"duration_ms":1.5,"unknown":[1],"log_format":"app"}"#).unwrap();
+        buf.append_json(
+            br#"{"ts":"2026-11-22 10:00:01.000","remote_host":"h","log_format":"common"}"#,
+        )
+        .unwrap();
+        assert!(buf
+            .append_json(br#"{"ts":"2026-11-22 10:00:01.000","status":"x"}"#)
+            .is_err());
+        let batch = buf.finish_batch();
+        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.schema(), arrow_schema());
+        use arrow_array::cast::AsArray;
+        let status = batch
+            .column_by_name("status")
+            .unwrap()
+            .as_primitive::<arrow_array::types::Int32Type>();
+        assert_eq!(status.value(0), 200);
+        assert!(arrow_array::Array::is_null(status, 1));
+    }
+
+    #[test]
+    fn object_names_are_unique() {
+        let mut n = ObjectNamer::new("accesslog");
+        let a = n.name(0, ".parquet");
+        let b = n.name(0, ".parquet");
+        assert_ne!(a, b);
+        assert!(a.starts_with("accesslog-1-1970-01-01-00-00-00-"), "{a}");
+    }
+}
