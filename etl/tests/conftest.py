@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -23,12 +22,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def raw_log(data_dir) -> Path:
-    path = data_dir / "raw.log"
-    if os.environ.get("WAREHOUSE_INTERIM_LAKE") == "1":
-        import interim_lake
-
-        return interim_lake.write_raw_log(path)
-    return lake.write_raw_log(path)
+    return lake.write_raw_log(data_dir / "raw.log")
 
 
 @pytest.fixture(scope="session")
@@ -41,12 +35,7 @@ def raw_events(raw_log) -> list[rawlog.Event]:
 @pytest.fixture(scope="session")
 def lake_dir(raw_log, data_dir) -> Path:
     target = data_dir / "lake"
-    if os.environ.get("WAREHOUSE_INTERIM_LAKE") == "1":
-        import interim_lake
-
-        interim_lake.make_lake(raw_log, target)
-    else:
-        lake.make_lake(raw_log, target)
+    lake.make_lake(raw_log, target)
     assert lake.lake_files(target), f"no Parquet files under {target}/logs"
     return target
 
@@ -87,3 +76,8 @@ def transformed(spark, lake_dir, data_dir):
     out = data_dir / "staged"
     transform(read_lake_like_glue(spark, lake_dir)).write.mode("overwrite").parquet(str(out))
     return pq.ParquetDataset(str(out)).read()
+
+
+@pytest.fixture(scope="session")
+def out_rows(transformed) -> list[dict]:
+    return transformed.to_pylist()

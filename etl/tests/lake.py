@@ -8,6 +8,7 @@ negative offset, the first and last instant of each query window). The lake is w
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +26,8 @@ GENERATED_DAYS = [
     TODAY_KST,                      # inside both
 ]
 LINES_PER_DAY = 1500
+# Malformed lines (bad status, 30/Feb, not a log line, blank) must be kept out of the warehouse.
+BAD_RATIO = "0.05"
 # Noon KST on TODAY_KST, as the UTC wall clock Redshift's GETDATE() returns by default.
 NOW_UTC = datetime(2026, 1, 1, 3, 0, 0)
 
@@ -62,6 +65,13 @@ def accesslog_bin() -> Path:
     return path
 
 
+def _run(args: list[str]) -> str:
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result.stdout
+
+
 def boundary_line(i: int, name: str, ts: str, status: int) -> str:
     return _APP_LINE.format(host=i + 1, ts=ts, name=name, status=status)
 
@@ -71,11 +81,8 @@ def write_raw_log(path: Path) -> Path:
     exe = accesslog_bin()
     with open(path, "w", encoding="utf-8") as out:
         for seed, day in enumerate(GENERATED_DAYS, 1):
-            text = subprocess.run(
-                [str(exe), "generate", "--date", day.isoformat(), "--lines",
-                 str(LINES_PER_DAY), "--seed", str(seed)],
-                check=True, capture_output=True, text=True,
-            ).stdout
+            text = _run([str(exe), "generate", "--date", day.isoformat(), "--lines",
+                         str(LINES_PER_DAY), "--seed", str(seed), "--bad-ratio", BAD_RATIO])
             out.write(text if text.endswith("\n") else text + "\n")
         for i, (name, ts, status) in enumerate(BOUNDARY_LINES):
             out.write(boundary_line(i, name, ts, status) + "\n")
@@ -84,15 +91,22 @@ def write_raw_log(path: Path) -> Path:
 
 def make_lake(raw_log: Path, lake_dir: Path) -> Path:
     """`accesslog replay` of the raw log into lake_dir (old dates, so the time guard is off)."""
-    subprocess.run(
-        [str(accesslog_bin()), "replay", str(raw_log), "--lake", str(lake_dir), "--no-time-guard"],
-        check=True, capture_output=True, text=True,
-    )
+    _run([str(accesslog_bin()), "replay", str(raw_log), "--lake", str(lake_dir),
+          "--no-time-guard"])
     return lake_dir
 
 
 def lake_files(lake_dir: Path) -> list[Path]:
     return sorted((lake_dir / "logs").rglob("*.parquet"))
+
+
+def error_envelopes(lake_dir: Path) -> list[dict]:
+    """The Firehose-style error records under errors/, one JSON object per line."""
+    out = []
+    for f in sorted((lake_dir / "errors").rglob("*")):
+        if f.is_file():
+            out.extend(json.loads(line) for line in f.read_text().splitlines() if line.strip())
+    return out
 
 
 def utc(ts: str) -> datetime:

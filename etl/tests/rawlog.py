@@ -74,14 +74,27 @@ def parse_line(line: str, line_no: int = 0) -> Event | None:
     return Event(line_no, local.astimezone(timezone.utc), status)
 
 
+def raw_lines(path: Path) -> list[str]:
+    # Split on "\n" only, as a log shipper does; text mode would also split on a lone "\r".
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line.decode("utf-8", errors="replace") for line in lines]
+
+
 def read_events(path: Path) -> list[Event]:
     events = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            ev = parse_line(line, n)
-            if ev is not None:
-                events.append(ev)
+    for n, line in enumerate(raw_lines(path), 1):
+        ev = parse_line(line, n)
+        if ev is not None:
+            events.append(ev)
     return events
+
+
+def rejected_lines(path: Path) -> list[str]:
+    """Lines that are not blank and not access-log lines by this file's reading."""
+    return [line for line in raw_lines(path) if line.strip() and parse_line(line) is None]
 
 
 def per_day(events: list[Event], days: set[date]) -> list[tuple]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import date, datetime, timezone
 
@@ -15,10 +16,6 @@ import transform as tf
 from conftest import read_lake_like_glue
 
 DERIVED = {"event_time", "event_time_kst", "event_date_kst", "event_hour_kst", "error_class"}
-
-
-def rows(table: pa.Table) -> list[dict]:
-    return table.to_pylist()
 
 
 def kst_wall(value: datetime) -> datetime:
@@ -55,7 +52,19 @@ def test_every_raw_line_becomes_exactly_one_row(raw_events, lake_table, transfor
     assert transformed.num_rows == lake_table.num_rows == len(raw_events)
 
 
-def test_times_statuses_and_error_classes_match_the_raw_log(raw_events, transformed):
+def test_rejected_lines_are_the_error_envelopes_not_rows(raw_log, lake_dir):
+    # The other side of "one row per line": what the test's reading rejects is exactly what the
+    # pipeline set aside, byte for byte, so the warehouse counts leave nothing unexplained.
+    rejected = Counter(rawlog.rejected_lines(raw_log))
+    assert rejected, "the raw log has no malformed lines to keep out"
+    envelopes = Counter(
+        base64.b64decode(e["rawData"]).decode("utf-8", errors="replace").rstrip("\n")
+        for e in lake.error_envelopes(lake_dir)
+    )
+    assert envelopes == rejected, diff(rejected, envelopes)
+
+
+def test_times_statuses_and_error_classes_match_the_raw_log(raw_events, out_rows):
     expected = Counter(
         (e.instant, e.kst.replace(tzinfo=None), e.kst_date, e.kst_hour, e.status, e.error_class)
         for e in raw_events
@@ -63,11 +72,11 @@ def test_times_statuses_and_error_classes_match_the_raw_log(raw_events, transfor
     actual = Counter(
         (r["event_time"], kst_wall(r["event_time_kst"]), r["event_date_kst"],
          r["event_hour_kst"], r["status"], r["error_class"])
-        for r in rows(transformed)
+        for r in out_rows
     )
     assert actual == expected, diff(expected, actual)
     # The data must actually exercise what the queries count.
-    classes = Counter(r["error_class"] for r in rows(transformed))
+    classes = Counter(r["error_class"] for r in out_rows)
     assert classes["4xx"] > 0 and classes["5xx"] > 0 and classes[None] > 0
 
 
@@ -82,8 +91,8 @@ def test_times_statuses_and_error_classes_match_the_raw_log(raw_events, transfor
         ("today-last-ms", date(2026, 1, 1), 23, datetime(2026, 1, 1, 23, 59, 59, 999000)),
     ],
 )
-def test_kst_conversion_across_midnight(transformed, name, kst_date, kst_hour, kst_wall_clock):
-    (row,) = [r for r in rows(transformed) if r["path"] == f"/boundary/{name}"]
+def test_kst_conversion_across_midnight(out_rows, name, kst_date, kst_hour, kst_wall_clock):
+    (row,) = [r for r in out_rows if r["path"] == f"/boundary/{name}"]
     ts = dict((n, t) for n, t, _ in lake.BOUNDARY_LINES)[name]
     assert row["event_time"] == lake.utc(ts)
     assert kst_wall(row["event_time_kst"]) == kst_wall_clock
@@ -94,7 +103,7 @@ def test_kst_conversion_across_midnight(transformed, name, kst_date, kst_hour, k
         assert row["event_time"].date() != kst_date
 
 
-def test_only_the_declared_fields_are_dropped(lake_table, transformed):
+def test_only_the_declared_fields_are_dropped(lake_table, transformed, out_rows):
     lake_cols = set(lake_table.column_names)
     assert lake_cols == set(tf.LAKE_COLUMNS), "the lake no longer has the SPEC §3 columns"
     kept = set(transformed.column_names) - DERIVED
@@ -110,18 +119,18 @@ def test_only_the_declared_fields_are_dropped(lake_table, transformed):
         (tuple([r["ts"]] + [r[c] for c in fields]) for r in lake_table.to_pylist()), key=key
     )
     out_rows = sorted(
-        (tuple([r["event_time"]] + [r[c] for c in fields]) for r in rows(transformed)), key=key
+        (tuple([r["event_time"]] + [r[c] for c in fields]) for r in out_rows), key=key
     )
     assert out_rows == lake_rows
 
 
-def test_kst_date_and_hour_agree_with_the_lake_partitions(lake_dir, transformed):
+def test_kst_date_and_hour_agree_with_the_lake_partitions(lake_dir, out_rows):
     partitions = set()
     for f in lake.lake_files(lake_dir):
         keys = dict(part.split("=", 1) for part in f.parent.relative_to(lake_dir / "logs").parts)
         partitions.add((date(int(keys["year"]), int(keys["month"]), int(keys["day"])),
                         int(keys["hour"])))
-    produced = {(r["event_date_kst"], r["event_hour_kst"]) for r in rows(transformed)}
+    produced = {(r["event_date_kst"], r["event_hour_kst"]) for r in out_rows}
     assert produced == partitions
 
 
