@@ -5,8 +5,8 @@ under pip-installed ``pyspark==3.5.*`` in the tests. ``etl/glue_job.py`` only wi
 the S3 reader and the Redshift writer.
 
 The output columns, their order and their types are ``WAREHOUSE_COLUMNS``; they must match
-``sql/redshift/create_table_access_log.sql`` column for column, because the Redshift COPY that
-Glue issues maps by position (a test checks both against a real PostgreSQL server).
+``sql/redshift/create_table_access_log.sql`` column for column: a Redshift COPY without a
+column list fills columns by position (a test checks both against a real PostgreSQL server).
 
 Time zones: every value is computed from the instant in ``ts`` with explicit zone rules, never
 from the Spark session time zone, so the result is the same whatever

@@ -1,6 +1,6 @@
 -- Fact table of the warehouse: one row per access-log line, loaded by the Glue job
--- (etl/glue_job.py). Columns, order and types are etl/transform.py WAREHOUSE_COLUMNS; the Glue
--- COPY maps by position, so change both together.
+-- (etl/glue_job.py). Columns, order and types are etl/transform.py WAREHOUSE_COLUMNS; a COPY
+-- without a column list fills columns by position, so change both together.
 --
 -- Sort key: every warehouse query restricts event_time to a range (a day, the last days), so a
 -- compound sort key on event_time lets the zone maps skip every block outside the range. Rows
