@@ -1,13 +1,18 @@
-//! `Transformer::transform` on a 3 MB Firehose batch (BufferSizeInMBs = 3, the processor's
-//! maximum): corpus lines, one per record, as the deployed RecordDeAggregation delivers them.
+//! `Transformer::transform` on Firehose batches of corpus lines, one per record as the deployed
+//! RecordDeAggregation delivers them, in the real shape (`kinesisRecordMetadata` included):
+//! - `event_3MB`: an invocation payload (the event JSON) of 3 MB;
+//! - `payload_3MB`: 3 MB of record data (BufferSizeInMBs = 3), a ~10 MB event whose response
+//!   exceeds the 6 MB budget, so the tail comes back ProcessingFailed (the budget at work);
+//! - `floor_serde_base64_*`: the same events through a plain round trip with no parsing at all
+//!   (`aws_lambda_events` types, serde_json, the `base64` crate), the reference the issue gives.
 
 use accesslog::config::Config;
 use accesslog::firehose::{Buffers, Transformer};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::json;
 
-/// A Firehose event holding `payload` bytes of corpus lines.
-pub fn batch(payload: usize) -> Vec<u8> {
+/// A Firehose event holding at most `limit` bytes of corpus lines (`by_event`: of event JSON).
+pub fn batch(limit: usize, by_event: bool) -> Vec<u8> {
     let p = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/corpus/elastic-apache-combined-10k.log"
@@ -17,10 +22,16 @@ pub fn batch(payload: usize) -> Vec<u8> {
     let mut size = 0;
     'fill: loop {
         for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            if size + line.len() > payload {
+            // ~430 bytes of JSON and metadata around each record's base64 data.
+            let cost = if by_event {
+                line.len().div_ceil(3) * 4 + 430
+            } else {
+                line.len()
+            };
+            if size + cost > limit {
                 break 'fill;
             }
-            size += line.len();
+            size += cost;
             records.push(json!({
                 "recordId": format!("4966{:052}000000000000", records.len()),
                 "approximateArrivalTimestamp": 1_431_857_103_000i64,
@@ -35,22 +46,46 @@ pub fn batch(payload: usize) -> Vec<u8> {
         "sourceKinesisStreamArn": "arn:aws:kinesis:ap-northeast-2:123456789012:stream/wsi-log", "region": "ap-northeast-2", "records": records})).unwrap()
 }
 
+/// The reference floor: decode and re-encode every record with no parsing at all.
+fn serde_base64_round_trip(event: &[u8]) -> usize {
+    use aws_lambda_events::event::firehose::{
+        KinesisFirehoseEvent, KinesisFirehoseResponse, KinesisFirehoseResponseRecord,
+    };
+    let ev: KinesisFirehoseEvent = serde_json::from_slice(event).unwrap();
+    let mut resp = KinesisFirehoseResponse::default();
+    for r in ev.records {
+        let mut out = KinesisFirehoseResponseRecord::default();
+        out.record_id = r.record_id;
+        out.result = Some("Ok".into());
+        out.data = r.data;
+        resp.records.push(out);
+    }
+    serde_json::to_vec(&resp).unwrap().len()
+}
+
 fn bench(c: &mut Criterion) {
-    let event = batch(3_000_000);
     let t = Transformer::new(
         Config::from_lookup(|k| (k == "TIME_GUARD").then(|| "off".to_string())).unwrap(),
     );
     let mut g = c.benchmark_group("transform");
-    g.throughput(Throughput::Bytes(event.len() as u64));
-    g.sample_size(50);
-    g.bench_function("firehose_batch_3MB", |b| {
-        let mut out = Vec::with_capacity(event.len() * 2);
-        let mut bufs = Buffers::default();
-        b.iter(|| {
-            out.clear();
-            t.transform(&event, &mut out, &mut bufs).unwrap().ok
-        })
-    });
+    g.sample_size(30);
+    for (name, event) in [
+        ("event_3MB", batch(3_000_000, true)),
+        ("payload_3MB", batch(3_000_000, false)),
+    ] {
+        g.throughput(Throughput::Bytes(event.len() as u64));
+        g.bench_function(name, |b| {
+            let mut out = Vec::with_capacity(event.len() * 2);
+            let mut bufs = Buffers::default();
+            b.iter(|| {
+                out.clear();
+                t.transform(&event, &mut out, &mut bufs).unwrap().ok
+            })
+        });
+        g.bench_function(format!("floor_serde_base64_{name}"), |b| {
+            b.iter(|| serde_base64_round_trip(&event))
+        });
+    }
     g.finish();
 }
 

@@ -146,6 +146,7 @@ pub struct Buffers {
     json: Vec<u8>,
     unescape: Vec<u8>,
     line: LineScratch,
+    fail_costs: Vec<usize>,
 }
 
 /// The Firehose processor.
@@ -220,13 +221,15 @@ impl Transformer {
                 + EMPTY_METADATA.len()
                 + 1
         };
-        let mut reserve: usize = event.records.iter().map(fail_cost).sum();
+        bufs.fail_costs.clear();
+        bufs.fail_costs.extend(event.records.iter().map(fail_cost));
+        let mut reserve: usize = bufs.fail_costs.iter().sum();
         let start = out.len();
         out.extend_from_slice(b"{\"records\":[");
         let budget = self.config.response_budget;
 
         for (i, rec) in event.records.iter().enumerate() {
-            reserve -= fail_cost(rec);
+            reserve -= bufs.fail_costs[i];
             if i > 0 {
                 out.push(b',');
             }
@@ -287,6 +290,7 @@ impl Transformer {
             json,
             unescape,
             line: scratch,
+            ..
         } = bufs;
         decoded.clear();
         json.clear();

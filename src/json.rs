@@ -28,34 +28,100 @@ static ESCAPE: [u8; 256] = {
 /// Writes `s` as a JSON string; bytes that are not UTF-8 become U+FFFD.
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
+    // Fast path: runs of printable ASCII without `"` or `\\` are copied eight bytes at a time;
+    // only a chunk holding something else is looked at byte by byte. Most log text is such runs.
+    let mut start = 0;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        if !needs_attention(w) {
+            i += 8;
+            continue;
+        }
+        for _ in 0..8 {
+            let c = s[i];
+            if c >= 0x80 {
+                // Non-ASCII: validate the rest once and take the general path.
+                out.extend_from_slice(&s[start..i]);
+                write_rest(out, &s[i..]);
+                out.push(b'"');
+                return;
+            }
+            if ESCAPE[c as usize] != 0 {
+                out.extend_from_slice(&s[start..i]);
+                escape_byte(out, c);
+                start = i + 1;
+            }
+            i += 1;
+        }
+    }
+    while i < s.len() {
+        let c = s[i];
+        if c >= 0x80 {
+            out.extend_from_slice(&s[start..i]);
+            write_rest(out, &s[i..]);
+            out.push(b'"');
+            return;
+        }
+        if ESCAPE[c as usize] != 0 {
+            out.extend_from_slice(&s[start..i]);
+            escape_byte(out, c);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.extend_from_slice(&s[start..]);
+    out.push(b'"');
+}
+
+/// True when a little-endian word holds a byte below 0x20, `"`, `\\` or a byte of 0x80 and up.
+#[inline]
+fn needs_attention(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (control
+        | has_zero(w ^ (ONES * b'"' as u64))
+        | has_zero(w ^ (ONES * b'\\' as u64))
+        | (w & HIGH))
+        != 0
+}
+
+/// The tail of a string from its first non-ASCII byte: UTF-8 repaired, then escaped.
+fn write_rest(out: &mut Vec<u8>, s: &[u8]) {
     match std::str::from_utf8(s) {
         Ok(v) => escape_valid(out, v.as_bytes()),
         Err(_) => escape_valid(out, String::from_utf8_lossy(s).as_bytes()),
     }
-    out.push(b'"');
+}
+
+#[inline]
+fn escape_byte(out: &mut Vec<u8>, c: u8) {
+    let e = ESCAPE[c as usize];
+    if e == b'u' {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(c >> 4) as usize],
+            HEX[(c & 0xf) as usize],
+        ]);
+    } else {
+        out.extend_from_slice(&[b'\\', e]);
+    }
 }
 
 fn escape_valid(out: &mut Vec<u8>, b: &[u8]) {
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
-        let e = ESCAPE[c as usize];
-        if e == 0 {
+        if ESCAPE[c as usize] == 0 {
             continue;
         }
         out.extend_from_slice(&b[start..i]);
-        if e == b'u' {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(c >> 4) as usize],
-                HEX[(c & 0xf) as usize],
-            ]);
-        } else {
-            out.extend_from_slice(&[b'\\', e]);
-        }
+        escape_byte(out, c);
         start = i + 1;
     }
     out.extend_from_slice(&b[start..]);
@@ -63,13 +129,26 @@ fn escape_valid(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Length of `s` once written by [`write_str`], quotes included, for valid UTF-8 input.
 pub fn escaped_len(s: &[u8]) -> usize {
-    2 + s
+    let byte_len = |c: u8| match ESCAPE[c as usize] {
+        0 => 1,
+        b'u' => 6,
+        _ => 2,
+    };
+    // Base64 data and ids are plain ASCII: eight bytes at a time.
+    let mut n = 2;
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        n += if needs_attention(w) {
+            chunk.iter().map(|&c| byte_len(c)).sum()
+        } else {
+            8
+        };
+    }
+    n + chunks
+        .remainder()
         .iter()
-        .map(|&c| match ESCAPE[c as usize] {
-            0 => 1,
-            b'u' => 6,
-            _ => 2,
-        })
+        .map(|&c| byte_len(c))
         .sum::<usize>()
 }
 
@@ -156,6 +235,30 @@ mod tests {
             assert_eq!(serde_json::from_str::<String>(&json).unwrap(), input);
             assert_eq!(escaped_len(input.as_bytes()), json.len());
         }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_serde_json_on_every_byte_at_every_offset() {
+        // Each special byte at each position of a 17-byte string crosses both paths.
+        for special in (0u8..0x20).chain([b'"', b'\\', 0x7f, b'a']) {
+            for at in 0..17 {
+                let mut input = b"abcdefghijklmnopq".to_vec();
+                input[at] = special;
+                let text = String::from_utf8(input.clone()).unwrap();
+                let mut v = Vec::new();
+                write_str(&mut v, &input);
+                assert_eq!(
+                    serde_json::from_slice::<String>(&v).unwrap(),
+                    text,
+                    "{special:#x} at {at}"
+                );
+            }
+        }
+        let mixed = "ascii then 한국어 \" and \u{1} after";
+        assert_eq!(
+            serde_json::from_str::<String>(&s(mixed.as_bytes())).unwrap(),
+            mixed
+        );
     }
 
     #[test]
