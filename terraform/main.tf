@@ -24,11 +24,13 @@ locals {
   etl_dir        = "${path.module}/../etl"
   athena_sql_dir = "${path.module}/../sql/athena"
 
-  # One named query per sql/athena file. create_*.sql is the DDL of the table that the catalog
-  # module already creates (with projection), so saving it would only invite a duplicate table.
+  # One named query per sql/athena file. The DDL (create_table.sql) is saved too, with its
+  # location placeholder replaced by this stack's bucket: it is CREATE ... IF NOT EXISTS, so
+  # running it where the catalog module already made the table changes nothing.
   athena_named_queries = {
-    for f in fileset(local.athena_sql_dir, "*.sql") : trimsuffix(f, ".sql") => file("${local.athena_sql_dir}/${f}")
-    if !startswith(f, "create_")
+    for f in fileset(local.athena_sql_dir, "*.sql") : trimsuffix(f, ".sql") => replace(
+      file("${local.athena_sql_dir}/${f}"), "s3://LAKE_BUCKET/logs/", "s3://${local.lake_bucket_name}/logs/"
+    )
   }
 
   lambda_environment = {

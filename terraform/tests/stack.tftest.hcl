@@ -247,8 +247,8 @@ run "stack" {
     error_message = "The Athena workgroup must enforce encrypted results in the lake bucket."
   }
   assert {
-    condition     = length(output.athena_named_queries) == length([for f in fileset("../sql/athena", "*.sql") : f if !startswith(f, "create_")])
-    error_message = "There must be one named query per sql/athena/*.sql file (DDL create_*.sql excepted)."
+    condition     = length(output.athena_named_queries) == length(fileset("../sql/athena", "*.sql"))
+    error_message = "There must be one named query per sql/athena/*.sql file."
   }
 
   # ------------------------------------------------------------ lake
