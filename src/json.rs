@@ -28,36 +28,21 @@ static ESCAPE: [u8; 256] = {
 /// Writes `s` as a JSON string; bytes that are not UTF-8 become U+FFFD.
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
-    // Fast path: runs of printable ASCII without `"` or `\\` are copied eight bytes at a time;
+    // Fast path: runs of printable ASCII without `"` or `\\` are skipped eight bytes at a time;
     // only a chunk holding something else is looked at byte by byte. Most log text is such runs.
     let mut start = 0;
     let mut i = 0;
-    while i + 8 <= s.len() {
-        let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
-        if !needs_attention(w) {
-            i += 8;
-            continue;
-        }
-        for _ in 0..8 {
-            let c = s[i];
-            if c >= 0x80 {
-                // Non-ASCII: validate the rest once and take the general path.
-                out.extend_from_slice(&s[start..i]);
-                write_rest(out, &s[i..]);
-                out.push(b'"');
-                return;
-            }
-            if ESCAPE[c as usize] != 0 {
-                out.extend_from_slice(&s[start..i]);
-                escape_byte(out, c);
-                start = i + 1;
-            }
-            i += 1;
-        }
-    }
     while i < s.len() {
+        if i + 8 <= s.len() {
+            let w = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+            if !needs_attention(w) {
+                i += 8;
+                continue;
+            }
+        }
         let c = s[i];
         if c >= 0x80 {
+            // Non-ASCII: validate the rest once and take the general path.
             out.extend_from_slice(&s[start..i]);
             write_rest(out, &s[i..]);
             out.push(b'"');

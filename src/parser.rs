@@ -284,6 +284,15 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
     // The first quote followed by a space or the end: where the field ends if no quote fits
     // the format (the line is then malformed after it, not truncated).
     let mut fallback: Option<usize> = None;
+    let closed_at = |pos: usize, escaped: bool, ambiguous: bool| Quoted {
+        text: Text {
+            raw: &s[start..pos],
+            escaped,
+        },
+        end: pos + 1,
+        truncated: false,
+        ambiguous,
+    };
     while let Some(p) = memchr2(b'"', b'\\', &s[at.min(s.len())..]) {
         let pos = at + p;
         if s[pos] == b'\\' {
@@ -292,15 +301,7 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
             continue;
         }
         if closes(s, pos) {
-            return Quoted {
-                text: Text {
-                    raw: &s[start..pos],
-                    escaped,
-                },
-                end: pos + 1,
-                truncated: false,
-                ambiguous,
-            };
+            return closed_at(pos, escaped, ambiguous);
         }
         if fallback.is_none() && s.get(pos + 1).is_none_or(|&b| b == b' ') {
             fallback = Some(pos);
@@ -309,15 +310,7 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
         at = pos + 1;
     }
     if let Some(pos) = fallback {
-        return Quoted {
-            text: Text {
-                raw: &s[start..pos],
-                escaped,
-            },
-            end: pos + 1,
-            truncated: false,
-            ambiguous: false,
-        };
+        return closed_at(pos, escaped, false);
     }
     Quoted {
         text: Text {

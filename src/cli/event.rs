@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use super::lines::LineReader;
-use super::{input_name, inputs_or_stdin, open_input, CliError};
+use super::{input_name, inputs_or_stdin, open_lines, CliError};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -66,7 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut seq: u64 = 0;
     for path in inputs_or_stdin(&args.files) {
         let name = input_name(&path);
-        let mut reader = LineReader::new(open_input(&path)?);
+        let mut reader = open_lines(&path)?;
         while let Some(line) = reader
             .next_line()
             .map_err(|e| CliError::Io(format!("reading {name}: {e}")))?

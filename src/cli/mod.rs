@@ -86,6 +86,19 @@ pub(crate) fn open_input(p: &std::path::Path) -> Result<Box<dyn std::io::Read>, 
         .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", p.display())))
 }
 
+/// An input's lines: a file (gzip-compressed when it ends in `.gz`) or `-` for stdin.
+pub(crate) fn open_lines(
+    p: &std::path::Path,
+) -> Result<lines::LineReader<Box<dyn std::io::Read>>, CliError> {
+    let raw = open_input(p)?;
+    let reader: Box<dyn std::io::Read> = if p.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        raw
+    };
+    Ok(lines::LineReader::new(reader))
+}
+
 /// Files given on the command line, or stdin when none.
 pub(crate) fn inputs_or_stdin(files: &[PathBuf]) -> Vec<PathBuf> {
     if files.is_empty() {

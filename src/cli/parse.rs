@@ -4,15 +4,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::lines::LineReader;
-use super::{config, input_name, inputs_or_stdin, open_input, CliError};
+use super::{config, input_name, inputs_or_stdin, open_lines, CliError};
 use crate::error::ParseError;
 use crate::input::{LineDecoder, LineScratch};
 use crate::json::write_record;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Log files (bare lines or Fluent Bit JSON records); stdin when none or `-`
+    /// Log files (bare lines or Fluent Bit JSON records, `.gz` too); stdin when none or `-`
     files: Vec<PathBuf>,
 }
 
@@ -28,7 +27,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let io = |e: std::io::Error| CliError::Io(e.to_string());
     for path in inputs_or_stdin(&args.files) {
         let name = input_name(&path);
-        let mut reader = LineReader::new(open_input(&path)?);
+        let mut reader = open_lines(&path)?;
         while let Some(line) = reader
             .next_line()
             .map_err(|e| CliError::Io(format!("reading {name}: {e}")))?

@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::lines::LineReader;
-use super::{config, input_name, inputs_or_stdin, open_input, CliError};
+use super::{config, input_name, inputs_or_stdin, open_input, open_lines, CliError};
 use crate::firehose::Transformer;
 use crate::replay::{is_event_file, Options, Replay};
 
@@ -83,13 +82,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             bar.inc(event.len() as u64);
             continue;
         }
-        let raw = open_input(path)?;
-        let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-            Box::new(flate2::read::MultiGzDecoder::new(raw))
-        } else {
-            raw
-        };
-        let mut lines = LineReader::new(reader);
+        let mut lines = open_lines(path)?;
         while let Some(line) = lines.next_line().map_err(io)? {
             input_bytes += line.len() as u64 + 1;
             replay.push_line(line).map_err(io)?;
