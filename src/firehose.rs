@@ -27,7 +27,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 use crate::config::Config;
-use crate::error::FailReason;
+use crate::error::{FailReason, ParseError};
 use crate::input::{LineDecoder, LineScratch};
 use crate::json::{escaped_len, write_record, write_str};
 use crate::time::PartitionKeys;
@@ -240,7 +240,9 @@ impl Transformer {
                     + OK_MID.len()
                     + base64_simd::STANDARD.encoded_length(bufs.json.len())
                     + OK_TAIL_LEN;
-                if out.len() - start + ok_len + reserve + 2 > budget {
+                // Failing a record only helps when its Ok form is the larger one.
+                if out.len() - start + ok_len + reserve + 2 > budget && ok_len > bufs.fail_costs[i]
+                {
                     outcome = Err(FailReason::ResponseBudget);
                 } else {
                     out.extend_from_slice(OK_HEAD);
@@ -309,14 +311,18 @@ impl Transformer {
             if let (Some(guard), Some(arrival)) =
                 (self.config.time_guard, rec.approximate_arrival_timestamp)
             {
-                if r.ts_ms < arrival - guard.max_age_ms {
+                if r.ts_ms < arrival.saturating_sub(guard.max_age_ms) {
                     return Err(FailReason::TooOld);
                 }
-                if r.ts_ms > arrival + guard.max_future_ms {
+                if r.ts_ms > arrival.saturating_add(guard.max_future_ms) {
                     return Err(FailReason::InFuture);
                 }
             }
             let k = PartitionKeys::of(r.ts_ms, &self.config.partition_tz);
+            // The keys are four-digit years; 9999-12-31 in UTC can be year 10000 in KST.
+            if !(1..=9999).contains(&k.year) {
+                return Err(FailReason::Parse(ParseError::InvalidTimestamp));
+            }
             match keys {
                 None => keys = Some(k),
                 Some(first) if first != k => return Err(FailReason::MixedPartitions),

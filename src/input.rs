@@ -123,8 +123,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         while let Some(key) = map.next_key_seed(KeySeed(self.log_key))? {
             match key {
                 Key::Instance => {
+                    // Only a string is an instance id; null or anything else is ignored, not an
+                    // error that would fail a good line.
                     self.instance.clear();
-                    map.next_value_seed(StrInto(&mut *self.instance))?;
+                    map.next_value_seed(StrOrIgnore(&mut *self.instance))?;
                 }
                 Key::Configured | Key::Log | Key::Message if best.is_none_or(|b| key < b) => {
                     self.log.clear();
@@ -207,6 +209,50 @@ impl<'de, T: Append> Visitor<'de> for StrInto<'_, T> {
     }
 }
 
+/// Appends a string value; any other value is skipped.
+struct StrOrIgnore<'b>(&'b mut String);
+
+impl<'de> DeserializeSeed<'de> for StrOrIgnore<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrOrIgnore<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +274,22 @@ mod tests {
         assert_eq!(rec.instance_id, Some("i-0abc"));
         assert_eq!(rec.path.unwrap().value(), "/api/items");
         assert_eq!(rec.duration_ms, Some(3.412));
+    }
+
+    #[test]
+    fn an_instance_id_that_is_not_a_string_is_ignored() {
+        for id in [
+            serde_json::json!(null),
+            serde_json::json!(7),
+            serde_json::json!({"a": [1]}),
+        ] {
+            let mut scratch = LineScratch::default();
+            let mut b = serde_json::json!({"log": LINE, "ec2_instance_id": id})
+                .to_string()
+                .into_bytes();
+            let rec = decoder("log").decode(&mut b, &mut scratch).unwrap();
+            assert_eq!(rec.instance_id, None, "{id}");
+        }
     }
 
     #[test]

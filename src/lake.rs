@@ -416,11 +416,12 @@ pub fn data_dir(lake: &Path, keys: &[&str; 4]) -> PathBuf {
     ))
 }
 
-/// `DIR/errors/processing-failed/year=…/…/hour=…/`: the error prefix, by arrival time in UTC.
-pub fn error_dir(lake: &Path, arrival_ms: i64) -> PathBuf {
+/// `DIR/errors/<kind>/year=…/…/hour=…/`: the error prefix of SPEC §2 (`kind` is Firehose's
+/// `error-output-type`), by arrival time in UTC.
+pub fn error_dir(lake: &Path, arrival_ms: i64, kind: &str) -> PathBuf {
     let c = crate::time::civil_from_ms(arrival_ms);
     lake.join(format!(
-        "errors/processing-failed/year={:04}/month={:02}/day={:02}/hour={:02}",
+        "errors/{kind}/year={:04}/month={:02}/day={:02}/hour={:02}",
         c.year, c.month, c.day, c.hour
     ))
 }

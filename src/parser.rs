@@ -154,9 +154,13 @@ impl Parser {
         let q = quoted(s, i + 2, after_referrer);
         rec.referrer = dash_absent(q.text);
         let mut ambiguous = q.ambiguous;
-        if q.truncated {
+        if q.truncated || q.end == s.len() {
+            // Cut inside or right after the referrer: the user agent is absent, not invented.
             rec.parse_warning = Some(Warning::Truncated);
             return Ok(rec);
+        }
+        if s[q.end] != b' ' || s.get(q.end + 1) != Some(&b'"') {
+            return Err(ParseError::TrailingData);
         }
         let q = quoted(s, q.end + 2, after_user_agent);
         rec.user_agent = dash_absent(q.text);
@@ -389,9 +393,12 @@ fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
     if t.is_empty() || t.len() > 19 || !t.iter().all(u8::is_ascii_digit) {
         return Err(ParseError::InvalidSize);
     }
-    Ok(Some(
-        t.iter().fold(0u64, |n, &d| n * 10 + (d - b'0') as u64),
-    ))
+    let n = t.iter().fold(0u64, |n, &d| n * 10 + (d - b'0') as u64);
+    // The column is a bigint (i64).
+    if n > i64::MAX as u64 {
+        return Err(ParseError::InvalidSize);
+    }
+    Ok(Some(n))
 }
 
 /// The app's trailing duration: `-` (absent) or digits with at most one dot. `None` when it is
@@ -411,7 +418,8 @@ fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
     }
     // Only ASCII digits and a dot: valid UTF-8 and a valid float.
     let s = std::str::from_utf8(t).ok()?;
-    s.parse::<f64>().ok().map(Some)
+    // A 400-digit number parses to infinity, which no JSON or Parquet double can hold.
+    s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Some)
 }
 
 fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {

@@ -6,8 +6,9 @@
 //! `metadata.partitionKeys` into per-partition buffers that are converted to Parquet by the Glue
 //! schema and written when they reach the destination buffer size (64 MiB, the minimum with
 //! format conversion) or at the end; `ProcessingFailed` records become error envelopes under
-//! `errors/processing-failed/` keyed by arrival time; `Dropped` records are counted. Nothing is
-//! lost: every record read is counted as exactly one of Ok, Dropped or Failed.
+//! `errors/processing-failed/` keyed by arrival time; `Dropped` records are counted; an Ok row the
+//! Glue schema cannot hold goes to `errors/format-conversion-failed/`, as Firehose does. Nothing
+//! is lost: every record read is counted as exactly one of Ok, Dropped or Failed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
@@ -230,7 +231,27 @@ impl Replay {
                     {
                         match buf.append_json(line) {
                             Ok(()) => self.stats.rows += 1,
-                            Err(_) => self.stats.conversion_failed += 1,
+                            Err(e) => {
+                                // Firehose writes rows it cannot convert under this prefix.
+                                self.stats.conversion_failed += 1;
+                                let envelope = json!({
+                                    "attemptsMade": 1,
+                                    "arrivalTimestamp": attempt_end,
+                                    "errorCode": "DataFormatConversion.MalformedData",
+                                    "errorMessage": e.to_string(),
+                                    "attemptEndingTimestamp": attempt_end,
+                                    "rawData": base64_simd::STANDARD.encode_to_string(line),
+                                });
+                                let dir = error_dir(
+                                    &self.opts.lake,
+                                    attempt_end,
+                                    "format-conversion-failed",
+                                );
+                                let out = self.errors.entry(dir).or_default();
+                                serde_json::to_writer(&mut *out, &envelope)
+                                    .expect("JSON values serialize");
+                                out.push(b'\n');
+                            }
                         }
                     }
                     self.stats.partitions.insert(self.key.clone());
@@ -270,7 +291,7 @@ impl Replay {
                     });
                     let out = self
                         .errors
-                        .entry(error_dir(&self.opts.lake, arrival))
+                        .entry(error_dir(&self.opts.lake, arrival, "processing-failed"))
                         .or_default();
                     serde_json::to_writer(&mut *out, &envelope).expect("JSON values serialize");
                     out.push(b'\n');

@@ -400,6 +400,47 @@ fn arrival_timestamps_in_other_shapes_are_read() {
 }
 
 #[test]
+fn extreme_arrival_times_and_years_fail_records_without_panicking() {
+    for arrival in [
+        json!(i64::MIN),
+        json!(i64::MAX),
+        json!(-1e300),
+        json!(1e300),
+    ] {
+        let ev = json!({"records": [{"recordId": "a", "approximateArrivalTimestamp": arrival,
+            "data": B64.encode_to_string(line("22/Nov/2026:10:00:00 +0000", "/"))}]});
+        let (out, _) = transform(config(&[]), &serde_json::to_vec(&ev).unwrap());
+        assert_eq!(records(&out)[0]["result"], "ProcessingFailed", "{arrival}");
+    }
+    // 9999-12-31 20:00 UTC is year 10000 in KST: no four-digit partition key exists for it.
+    let ev = event(&[("a", line("31/Dec/9999:20:00:00 +0000", "/"))]);
+    let (out, summary) = transform(config(&[("TIME_GUARD", "off")]), &ev);
+    assert_eq!(records(&out)[0]["result"], "ProcessingFailed");
+    assert_eq!(summary.failed.get("invalid_timestamp"), Some(&1));
+}
+
+#[test]
+fn a_record_smaller_as_ok_than_as_failed_is_never_failed_for_size() {
+    // Fluent Bit records with bulky extra members shrink when parsed: failing them would only
+    // make the response larger.
+    let bulky = |i: usize| {
+        let mut d = json!({"log": String::from_utf8(line("22/Nov/2026:10:00:00 +0000", &format!("/{i}"))).unwrap(),
+            "extra": "x".repeat(2000)}).to_string().into_bytes();
+        d.push(b'\n');
+        d
+    };
+    let recs: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("id-{i}"), bulky(i))).collect();
+    let borrowed: Vec<(&str, Vec<u8>)> =
+        recs.iter().map(|(i, d)| (i.as_str(), d.clone())).collect();
+    // A budget below even the all-failed response.
+    let (out, summary) = transform(
+        config(&[("RESPONSE_BUDGET_BYTES", "5000")]),
+        &event(&borrowed),
+    );
+    assert_eq!(summary.ok, 10, "{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
 fn an_unreadable_event_is_an_error_not_a_guess() {
     let t = Transformer::new(config(&[]));
     for bad in [

@@ -179,6 +179,11 @@ const OK: &[(&str, &[u8], &str)] = &[
         r#"{"ts":"2015-05-20 12:05:17.000","remote_host":"46.118.127.106","method":"GET","path":"/scripts/grok-py-test/configlib.py","protocol":"HTTP/1.1","status":200,"bytes":235,"user_agent":"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html","log_format":"combined","parse_warning":"truncated"}"#,
     ),
     (
+        "cut right after the referrer: the user agent is absent, not an empty string",
+        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 5 "http://a/""#,
+        r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","method":"GET","path":"/","protocol":"HTTP/1.1","status":200,"bytes":5,"referrer":"http://a/","log_format":"combined","parse_warning":"truncated"}"#,
+    ),
+    (
         "cut inside the request: the partial request is kept verbatim",
         br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET /very/long/pa"#,
         r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","request":"GET /very/long/pa","log_format":"common","parse_warning":"truncated"}"#,
@@ -209,6 +214,15 @@ const OK: &[(&str, &[u8], &str)] = &[
         r#"{"ts":"2026-11-22 10:15:32.118","remote_host":"203.0.113.9","method":"GET","path":"/health","protocol":"HTTP/1.1","status":200,"bytes":2,"user_agent":"ELB-HealthChecker/2.0","duration_ms":0.4,"instance_id":"i-0123456789abcdef0","log_format":"app"}"#,
     ),
 ];
+
+const DURATION_OVERFLOW: &[u8] = concat!(
+    r#"10.0.0.1 - - [22/Nov/2026:10:00:00.000 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" "#,
+    "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999",
+    "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999",
+    "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999",
+    "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"
+)
+.as_bytes();
 
 /// (what the row shows, the line, the reason)
 const FAILED: &[(&str, &[u8], ParseError)] = &[
@@ -255,6 +269,16 @@ const FAILED: &[(&str, &[u8], ParseError)] = &[
         ParseError::TrailingData,
     ),
     (
+        "text between the referrer and the user agent",
+        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1 "ref" xUA""#,
+        ParseError::TrailingData,
+    ),
+    (
+        "a size beyond the bigint column",
+        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 9999999999999999999"#,
+        ParseError::InvalidSize,
+    ),
+    (
         "text after the size",
         br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1 extra"#,
         ParseError::TrailingData,
@@ -273,6 +297,11 @@ const FAILED: &[(&str, &[u8], ParseError)] = &[
         "broken JSON",
         br#"{"log": "unterminated"#,
         ParseError::InvalidJson,
+    ),
+    (
+        "a duration no double can hold (400 digits)",
+        DURATION_OVERFLOW,
+        ParseError::TrailingData,
     ),
 ];
 
