@@ -22,8 +22,10 @@ help: ## list the targets
 test: $(TEST_TARGETS) ## everything CI checks: formatting, lints, Rust tests and every area's tests
 	@echo "make test: all of $(TEST_TARGETS) passed"
 
+# `--tests` too: the binaries then get the same dependency features as `cargo nextest`'s build,
+# so after `test-rust` this reuses its artifacts instead of recompiling ~5 minutes of crates.
 build: ## debug build of the library, the CLI and the Lambda binary
-	$(CARGO) build --bins
+	$(CARGO) build --bins --tests
 
 $(ACCESSLOG): build
 
