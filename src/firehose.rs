@@ -173,14 +173,6 @@ impl Transformer {
         Transformer { config, decoder }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    pub fn decoder(&self) -> &LineDecoder {
-        &self.decoder
-    }
-
     /// Transforms one Firehose event (its JSON bytes), appending the response JSON to `out`.
     pub fn transform(
         &self,

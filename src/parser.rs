@@ -47,10 +47,6 @@ impl Parser {
         Parser { source_tz }
     }
 
-    pub fn source_tz(&self) -> &Zone {
-        &self.source_tz
-    }
-
     /// Parses a line that may carry terminal colour codes (werkzeug) or a Python logging prefix.
     /// The codes are removed in place, which is why the line is borrowed mutably.
     pub fn parse_mut<'a>(&self, line: &'a mut [u8]) -> Result<Record<'a>, ParseError> {

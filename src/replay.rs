@@ -254,7 +254,6 @@ impl Replay {
                             }
                         }
                     }
-                    self.stats.partitions.insert(self.key.clone());
                     if buf.bytes >= self.opts.partition_buffer {
                         let keys = [get("year"), get("month"), get("day"), get("hour")];
                         let dir = data_dir(&self.opts.lake, &keys);
@@ -305,8 +304,9 @@ impl Replay {
     /// Writes everything still buffered and returns the totals.
     pub fn finish(mut self) -> io::Result<Stats> {
         self.flush_batch()?;
-        let mut keys: Vec<String> = self.partitions.keys().cloned().collect();
-        keys.sort();
+        // Every partition that received a row; derived here rather than tracked per record.
+        self.stats.partitions = self.partitions.keys().cloned().collect();
+        let keys: Vec<String> = self.stats.partitions.iter().cloned().collect();
         for key in keys {
             let buf = self.partitions.get_mut(&key).expect("listed");
             if buf.rows() == 0 {

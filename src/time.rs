@@ -325,16 +325,6 @@ impl PartitionKeys {
         )
     }
 
-    /// The keys as the strings the Lambda returns, in the order year, month, day, hour.
-    pub fn strings(&self) -> [(&'static str, String); 4] {
-        [
-            ("year", format!("{:04}", self.year)),
-            ("month", format!("{:02}", self.month)),
-            ("day", format!("{:02}", self.day)),
-            ("hour", format!("{:02}", self.hour)),
-        ]
-    }
-
     /// Writes the `partitionKeys` JSON object without allocating.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let y = self.year as u32;
