@@ -30,18 +30,42 @@ use crate::config::Config;
 use crate::error::{FailReason, ParseError};
 use crate::input::{LineDecoder, LineScratch};
 use crate::json::{escaped_len, write_record, write_str};
-use crate::time::PartitionKeys;
+use crate::record::Record;
+use crate::time::{PartitionKeys, MAX_MS, MIN_MS};
 
 /// How many failures the invocation log lists by record id (the counters cover all of them).
 pub const LOGGED_FAILURES: usize = 20;
 
+/// A Firehose transformation event, read borrowing its strings.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Event<'a> {
+pub struct Event<'a> {
     #[serde(borrow, default)]
     invocation_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     records: Vec<InRecord<'a>>,
+}
+
+impl<'a> Event<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Event<'a>, EventError> {
+        serde_json::from_slice(bytes).map_err(|e| EventError(e.to_string()))
+    }
+
+    pub fn invocation_id(&self) -> &str {
+        self.invocation_id.as_deref().unwrap_or_default()
+    }
+
+    /// The records, in order, as the transform takes them.
+    pub fn inputs(&self) -> Vec<Input<'_>> {
+        self.records
+            .iter()
+            .map(|r| Input {
+                record_id: &r.record_id,
+                arrival_ms: r.approximate_arrival_timestamp,
+                data: Data::Base64(&r.data),
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]
@@ -139,11 +163,126 @@ impl Summary {
     }
 }
 
+/// One record as the transform takes it: from a Firehose event, or from `accesslog replay`.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    pub record_id: &'a str,
+    /// `approximateArrivalTimestamp`, epoch milliseconds: what the time guard measures against.
+    pub arrival_ms: Option<i64>,
+    pub data: Data<'a>,
+}
+
+/// A record's payload.
+#[derive(Clone, Copy, Debug)]
+pub enum Data<'a> {
+    /// As Firehose sends it: base64 text, possibly invalid.
+    Base64(&'a str),
+    /// Already decoded (replayed log lines).
+    Raw(&'a [u8]),
+}
+
+impl Data<'_> {
+    /// The length of this data as a JSON string in the response (a failed record echoes it).
+    fn response_len(&self) -> usize {
+        match self {
+            Data::Base64(s) => escaped_len(s.as_bytes()),
+            Data::Raw(b) => base64_simd::STANDARD.encoded_length(b.len()) + 2,
+        }
+    }
+}
+
+/// Where the transform's verdicts go.
+///
+/// The transform decides every outcome (parsing, time guard, partition keys, the response
+/// budget) and tells the sink; the sink only renders. [`Response`] writes the Firehose
+/// response the Lambda returns; `accesslog replay` has a sink that writes the lake directly.
+pub trait Sink {
+    /// One parsed line of the record in progress, with its partition keys. Returns the length
+    /// of the line's JSON as [`write_record`] writes it (the response budget counts it).
+    fn line(&mut self, r: &Record<'_>, keys: &PartitionKeys, scratch: &mut Vec<u8>) -> usize;
+    /// The record in progress is `Ok`, with these keys.
+    fn ok(&mut self, i: usize, input: &Input<'_>, keys: &PartitionKeys);
+    /// The record in progress is `Dropped` or `Failed`: lines given since the last verdict are
+    /// discarded.
+    fn not_ok(&mut self, i: usize, input: &Input<'_>, outcome: Outcome);
+}
+
+/// The Lambda's sink: the Firehose response JSON (`{"records":[...]}`) appended to a buffer.
+pub struct Response<'o> {
+    out: &'o mut Vec<u8>,
+    /// The record in progress: its lines' JSON, each followed by `\n`.
+    json: Vec<u8>,
+    entries: usize,
+}
+
+impl<'o> Response<'o> {
+    pub fn new(out: &'o mut Vec<u8>) -> Response<'o> {
+        out.extend_from_slice(b"{\"records\":[");
+        Response {
+            out,
+            json: Vec::new(),
+            entries: 0,
+        }
+    }
+
+    /// Closes the JSON array and object.
+    pub fn finish(self) {
+        self.out.extend_from_slice(b"]}");
+    }
+
+    fn head(&mut self, record_id: &str) {
+        if self.entries > 0 {
+            self.out.push(b',');
+        }
+        self.entries += 1;
+        self.out.extend_from_slice(OK_HEAD);
+        write_str(self.out, record_id.as_bytes());
+    }
+}
+
+impl Sink for Response<'_> {
+    #[inline]
+    fn line(&mut self, r: &Record<'_>, _keys: &PartitionKeys, scratch: &mut Vec<u8>) -> usize {
+        let before = self.json.len();
+        write_record(&mut self.json, r, scratch);
+        self.json.push(b'\n');
+        self.json.len() - before
+    }
+
+    fn ok(&mut self, _i: usize, input: &Input<'_>, keys: &PartitionKeys) {
+        self.head(input.record_id);
+        self.out.extend_from_slice(OK_MID);
+        base64_simd::STANDARD.encode_append(&self.json, self.out);
+        self.out
+            .extend_from_slice(b"\",\"metadata\":{\"partitionKeys\":");
+        keys.write_json(self.out);
+        self.out.extend_from_slice(b"}}");
+        self.json.clear();
+    }
+
+    fn not_ok(&mut self, _i: usize, input: &Input<'_>, outcome: Outcome) {
+        self.json.clear();
+        self.head(input.record_id);
+        self.out.extend_from_slice(match outcome {
+            Outcome::Dropped => DROPPED_MID,
+            _ => FAILED_MID,
+        });
+        match input.data {
+            Data::Base64(s) => write_str(self.out, s.as_bytes()),
+            Data::Raw(b) => {
+                self.out.push(b'"');
+                base64_simd::STANDARD.encode_append(b, self.out);
+                self.out.push(b'"');
+            }
+        }
+        self.out.extend_from_slice(EMPTY_METADATA);
+    }
+}
+
 /// Buffers reused across records and invocations, so a warm Lambda allocates nothing per record.
 #[derive(Default)]
 pub struct Buffers {
     decoded: Vec<u8>,
-    json: Vec<u8>,
     unescape: Vec<u8>,
     line: LineScratch,
     fail_costs: Vec<usize>,
@@ -166,6 +305,8 @@ const DROPPED_MID: &[u8] = b",\"result\":\"Dropped\",\"data\":";
 // Non-Ok records carry empty partition keys: Firehose ignores them, and readers that model
 // `metadata` as required (aws_lambda_events) can read every record.
 const EMPTY_METADATA: &[u8] = b",\"metadata\":{\"partitionKeys\":{}}}";
+// `{"records":[` and `]}`.
+const RESPONSE_FRAME_LEN: usize = 14;
 
 impl Transformer {
     pub fn new(config: Config) -> Transformer {
@@ -180,118 +321,108 @@ impl Transformer {
         out: &mut Vec<u8>,
         bufs: &mut Buffers,
     ) -> Result<Summary, EventError> {
-        self.transform_with(event, out, bufs, |_, _| {})
-    }
-
-    /// [`Transformer::transform`], also telling `on_record` the outcome of each record (by its
-    /// index in the event): `accesslog replay` writes the reason into each error envelope.
-    pub fn transform_with(
-        &self,
-        event: &[u8],
-        out: &mut Vec<u8>,
-        bufs: &mut Buffers,
-        mut on_record: impl FnMut(usize, Outcome),
-    ) -> Result<Summary, EventError> {
-        let event: Event = serde_json::from_slice(event).map_err(|e| EventError(e.to_string()))?;
-        let mut summary = Summary {
-            invocation_id: event
-                .invocation_id
-                .as_deref()
-                .unwrap_or_default()
-                .to_string(),
-            records_in: event.records.len() as u64,
-            ..Summary::default()
-        };
-
-        // What the rest of the response costs if every remaining record fails with its original
-        // data: an Ok record is only written if that still fits after it.
-        let fail_cost = |r: &InRecord| {
-            OK_HEAD.len()
-                + escaped_len(r.record_id.as_bytes())
-                + FAILED_MID.len()
-                + escaped_len(r.data.as_bytes())
-                + EMPTY_METADATA.len()
-                + 1
-        };
-        bufs.fail_costs.clear();
-        bufs.fail_costs.extend(event.records.iter().map(fail_cost));
-        let mut reserve: usize = bufs.fail_costs.iter().sum();
+        let event = Event::parse(event)?;
+        let inputs = event.inputs();
         let start = out.len();
-        out.extend_from_slice(b"{\"records\":[");
-        let budget = self.config.response_budget;
-
-        for (i, rec) in event.records.iter().enumerate() {
-            reserve -= bufs.fail_costs[i];
-            if i > 0 {
-                out.push(b',');
-            }
-            let mut outcome = self.process(rec, bufs);
-            if let Ok(Some(keys)) = outcome {
-                let ok_len = OK_HEAD.len()
-                    + escaped_len(rec.record_id.as_bytes())
-                    + OK_MID.len()
-                    + base64_simd::STANDARD.encoded_length(bufs.json.len())
-                    + OK_TAIL_LEN;
-                // Failing a record only helps when its Ok form is the larger one.
-                if out.len() - start + ok_len + reserve + 2 > budget && ok_len > bufs.fail_costs[i]
-                {
-                    outcome = Err(FailReason::ResponseBudget);
-                } else {
-                    out.extend_from_slice(OK_HEAD);
-                    write_str(out, rec.record_id.as_bytes());
-                    out.extend_from_slice(OK_MID);
-                    base64_simd::STANDARD.encode_append(&bufs.json, out);
-                    out.extend_from_slice(b"\",\"metadata\":{\"partitionKeys\":");
-                    keys.write_json(out);
-                    out.extend_from_slice(b"}}");
-                    summary.count(&rec.record_id, Outcome::Ok);
-                    on_record(i, Outcome::Ok);
-                    summary.lines_ok += bufs.json.iter().filter(|&&b| b == b'\n').count() as u64;
-                    continue;
-                }
-            }
-            out.extend_from_slice(OK_HEAD);
-            write_str(out, rec.record_id.as_bytes());
-            let o = match outcome {
-                Ok(None) => {
-                    out.extend_from_slice(DROPPED_MID);
-                    Outcome::Dropped
-                }
-                Err(reason) => {
-                    out.extend_from_slice(FAILED_MID);
-                    Outcome::Failed(reason)
-                }
-                Ok(Some(_)) => unreachable!("Ok records were written above"),
-            };
-            write_str(out, rec.data.as_bytes());
-            out.extend_from_slice(EMPTY_METADATA);
-            summary.count(&rec.record_id, o);
-            on_record(i, o);
-        }
-        out.extend_from_slice(b"]}");
-        summary.response_bytes = (out.len() - start) as u64;
+        let mut response = Response::new(out);
+        let mut summary = self.run(&inputs, &mut response, bufs);
+        response.finish();
+        debug_assert_eq!(summary.response_bytes as usize, out.len() - start);
+        summary.invocation_id = event.invocation_id().to_string();
         Ok(summary)
     }
 
-    /// Decodes and parses one record into `bufs.json`. `Ok(None)` means whitespace only.
-    fn process(
+    /// Runs one invocation's records through the transform, in order, telling `sink` each
+    /// verdict. [`Summary::response_bytes`] is the size the Firehose response has (or would
+    /// have) for these records, whatever the sink writes.
+    pub fn run<S: Sink>(&self, inputs: &[Input<'_>], sink: &mut S, bufs: &mut Buffers) -> Summary {
+        let mut summary = Summary {
+            records_in: inputs.len() as u64,
+            ..Summary::default()
+        };
+        // What the rest of the response costs if every remaining record fails with its original
+        // data: an Ok record is only written if that still fits after it.
+        let entry_len = |r: &Input, mid: &[u8]| {
+            OK_HEAD.len()
+                + escaped_len(r.record_id.as_bytes())
+                + mid.len()
+                + r.data.response_len()
+                + EMPTY_METADATA.len()
+        };
+        let mut fail_costs = std::mem::take(&mut bufs.fail_costs);
+        fail_costs.clear();
+        fail_costs.extend(inputs.iter().map(|r| entry_len(r, FAILED_MID) + 1));
+        let mut reserve: usize = fail_costs.iter().sum();
+        let mut used = RESPONSE_FRAME_LEN;
+        let budget = self.config.response_budget;
+
+        for (i, rec) in inputs.iter().enumerate() {
+            reserve -= fail_costs[i];
+            if i > 0 {
+                used += 1;
+            }
+            let mut outcome = self.process(rec, sink, bufs);
+            if let Ok(Some((keys, json_len, lines))) = outcome {
+                let ok_len = OK_HEAD.len()
+                    + escaped_len(rec.record_id.as_bytes())
+                    + OK_MID.len()
+                    + base64_simd::STANDARD.encoded_length(json_len)
+                    + OK_TAIL_LEN;
+                // Failing a record only helps when its Ok form is the larger one.
+                if used + ok_len + reserve > budget && ok_len > fail_costs[i] {
+                    outcome = Err(FailReason::ResponseBudget);
+                } else {
+                    sink.ok(i, rec, &keys);
+                    used += ok_len;
+                    summary.count(rec.record_id, Outcome::Ok);
+                    summary.lines_ok += lines;
+                    continue;
+                }
+            }
+            let o = match outcome {
+                Ok(None) => Outcome::Dropped,
+                Err(reason) => Outcome::Failed(reason),
+                Ok(Some(_)) => unreachable!("Ok records were handled above"),
+            };
+            sink.not_ok(i, rec, o);
+            used += entry_len(
+                rec,
+                if o == Outcome::Dropped {
+                    DROPPED_MID
+                } else {
+                    FAILED_MID
+                },
+            );
+            summary.count(rec.record_id, o);
+        }
+        bufs.fail_costs = fail_costs;
+        summary.response_bytes = used as u64;
+        summary
+    }
+
+    /// Decodes and parses one record, handing its lines to `sink`. `Ok(None)` means whitespace
+    /// only; `Ok(Some((keys, json bytes, lines)))` a record that can be `Ok`.
+    fn process<S: Sink>(
         &self,
-        rec: &InRecord,
+        rec: &Input,
+        sink: &mut S,
         bufs: &mut Buffers,
-    ) -> Result<Option<PartitionKeys>, FailReason> {
+    ) -> Result<Option<(PartitionKeys, usize, u64)>, FailReason> {
         let Buffers {
             decoded,
-            json,
             unescape,
             line: scratch,
             ..
         } = bufs;
         decoded.clear();
-        json.clear();
-        base64_simd::STANDARD
-            .decode_append(rec.data.as_bytes(), decoded)
-            .map_err(|_| FailReason::InvalidBase64)?;
+        match rec.data {
+            Data::Base64(s) => base64_simd::STANDARD
+                .decode_append(s.as_bytes(), decoded)
+                .map_err(|_| FailReason::InvalidBase64)?,
+            Data::Raw(b) => decoded.extend_from_slice(b),
+        }
         let mut keys: Option<PartitionKeys> = None;
+        let (mut json_len, mut lines) = (0, 0);
         for line in decoded.split_mut(|&b| b == b'\n') {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -300,9 +431,7 @@ impl Transformer {
                 .decoder
                 .decode(line, scratch)
                 .map_err(FailReason::Parse)?;
-            if let (Some(guard), Some(arrival)) =
-                (self.config.time_guard, rec.approximate_arrival_timestamp)
-            {
+            if let (Some(guard), Some(arrival)) = (self.config.time_guard, rec.arrival_ms) {
                 if r.ts_ms < arrival.saturating_sub(guard.max_age_ms) {
                     return Err(FailReason::TooOld);
                 }
@@ -311,8 +440,9 @@ impl Transformer {
                 }
             }
             let k = PartitionKeys::of(r.ts_ms, &self.config.partition_tz);
-            // The keys are four-digit years; 9999-12-31 in UTC can be year 10000 in KST.
-            if !(1..=9999).contains(&k.year) {
+            // The keys and `ts` are four-digit years; 9999-12-31 in UTC can be year 10000 in KST
+            // and 0001-01-01 in KST year 0 in UTC.
+            if !(1..=9999).contains(&k.year) || !(MIN_MS..=MAX_MS).contains(&r.ts_ms) {
                 return Err(FailReason::Parse(ParseError::InvalidTimestamp));
             }
             match keys {
@@ -320,9 +450,9 @@ impl Transformer {
                 Some(first) if first != k => return Err(FailReason::MixedPartitions),
                 Some(_) => {}
             }
-            write_record(json, &r, unescape);
-            json.push(b'\n');
+            json_len += sink.line(&r, &k, unescape);
+            lines += 1;
         }
-        Ok(keys)
+        Ok(keys.map(|k| (k, json_len, lines)))
     }
 }

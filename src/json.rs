@@ -4,7 +4,7 @@
 //! never goes through `serde_json::Value`: the record is written in column order with absent
 //! fields omitted, which keeps Firehose responses small and the hot path free of allocations.
 
-use crate::record::{unescape_into, Record, Text};
+use crate::record::{unescape_into, Record, Value};
 use crate::time::write_ts;
 
 /// Byte → what to write instead: 0 = itself, `u` = `\u00XX`, anything else = `\` + that byte.
@@ -137,64 +137,187 @@ pub fn escaped_len(s: &[u8]) -> usize {
         .sum::<usize>()
 }
 
-fn write_text(out: &mut Vec<u8>, t: &Text<'_>, scratch: &mut Vec<u8>) {
-    if t.escaped {
-        scratch.clear();
-        unescape_into(t.raw, scratch);
-        write_str(out, scratch);
-    } else {
-        write_str(out, t.raw);
+/// Where a record's JSON goes. [`write_record`] is the one description of a record's JSON and
+/// drives every implementation: a buffer that receives the bytes, [`JsonLen`] that only counts
+/// them, and the local lake's row appender, which counts them while it fills Parquet columns.
+/// So a length can never disagree with what would be written.
+pub trait JsonOut {
+    /// The key of column `col` (with its leading `{` or `,`).
+    fn key(&mut self, col: usize);
+    /// A timestamp, written `"yyyy-MM-dd HH:mm:ss.SSS"`.
+    fn ts(&mut self, ms: i64);
+    /// Text as a JSON string, as [`write_str`] writes it.
+    fn string(&mut self, s: &[u8]);
+    fn int(&mut self, n: i64);
+    fn double(&mut self, d: f64);
+    /// The closing `}`.
+    fn end(&mut self);
+}
+
+impl JsonOut for Vec<u8> {
+    #[inline]
+    fn key(&mut self, col: usize) {
+        self.extend_from_slice(JSON_KEYS[col]);
+    }
+    #[inline]
+    fn ts(&mut self, ms: i64) {
+        self.push(b'"');
+        write_ts(ms, self);
+        self.push(b'"');
+    }
+    #[inline]
+    fn string(&mut self, s: &[u8]) {
+        write_str(self, s);
+    }
+    #[inline]
+    fn int(&mut self, n: i64) {
+        self.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+    #[inline]
+    fn double(&mut self, d: f64) {
+        self.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+    }
+    #[inline]
+    fn end(&mut self) {
+        self.push(b'}');
     }
 }
 
-/// Writes one record as a JSON object (no trailing newline). `scratch` is reused for decoding
-/// escaped fields.
-pub fn write_record(out: &mut Vec<u8>, r: &Record<'_>, scratch: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"ts\":\"");
-    write_ts(r.ts_ms, out);
-    out.extend_from_slice(b"\",\"remote_host\":");
-    write_text(out, &r.remote_host, scratch);
-    let mut field = |out: &mut Vec<u8>, key: &[u8], v: &Option<Text<'_>>| {
-        if let Some(t) = v {
-            out.extend_from_slice(key);
-            write_text(out, t, scratch);
-        }
+/// Counts the bytes [`write_record`] would write, without writing them: `accesslog replay`
+/// needs each record's response size for the 6 MB budget but converts records to Parquet
+/// directly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JsonLen(pub usize);
+
+impl JsonOut for JsonLen {
+    #[inline]
+    fn key(&mut self, col: usize) {
+        self.0 += JSON_KEYS[col].len();
+    }
+    #[inline]
+    fn ts(&mut self, _ms: i64) {
+        // `"yyyy-MM-dd HH:mm:ss.SSS"`: records hold years 0001 to 9999 only.
+        self.0 += 25;
+    }
+    #[inline]
+    fn string(&mut self, s: &[u8]) {
+        self.0 += string_len(s).0;
+    }
+    #[inline]
+    fn int(&mut self, n: i64) {
+        self.0 += itoa::Buffer::new().format(n).len();
+    }
+    #[inline]
+    fn double(&mut self, d: f64) {
+        self.0 += ryu::Buffer::new().format_finite(d).len();
+    }
+    #[inline]
+    fn end(&mut self) {
+        self.0 += 1;
+    }
+}
+
+/// The length of `s` once written by [`write_str`] (any bytes, invalid UTF-8 included), and
+/// whether `s` is valid UTF-8 as it is. One pass for ASCII text, which is nearly all log text.
+#[inline]
+pub fn string_len(s: &[u8]) -> (usize, bool) {
+    let byte_len = |c: u8| match ESCAPE[c as usize] {
+        0 => 1,
+        b'u' => 6,
+        _ => 2,
     };
-    field(out, b",\"remote_user\":", &r.remote_user);
-    field(out, b",\"method\":", &r.method);
-    field(out, b",\"path\":", &r.path);
-    field(out, b",\"query\":", &r.query);
-    field(out, b",\"protocol\":", &r.protocol);
-    field(out, b",\"request\":", &r.request);
-    if let Some(s) = r.status {
-        out.extend_from_slice(b",\"status\":");
-        out.extend_from_slice(itoa::Buffer::new().format(s).as_bytes());
+    let mut n = 2;
+    let mut high = 0u8;
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        n += if needs_attention(w) {
+            chunk
+                .iter()
+                .map(|&c| {
+                    high |= c;
+                    byte_len(c)
+                })
+                .sum()
+        } else {
+            8
+        };
     }
-    if let Some(b) = r.bytes {
-        out.extend_from_slice(b",\"bytes\":");
-        out.extend_from_slice(itoa::Buffer::new().format(b).as_bytes());
+    for &c in chunks.remainder() {
+        high |= c;
+        n += byte_len(c);
     }
-    field(out, b",\"referrer\":", &r.referrer);
-    field(out, b",\"user_agent\":", &r.user_agent);
-    field(out, b",\"forwarded_for\":", &r.forwarded_for);
-    if let Some(d) = r.duration_ms {
-        out.extend_from_slice(b",\"duration_ms\":");
-        out.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+    if high < 0x80 || std::str::from_utf8(s).is_ok() {
+        (n, true)
+    } else {
+        (escaped_len(String::from_utf8_lossy(s).as_bytes()), false)
     }
-    field(out, b",\"vhost\":", &r.vhost);
-    if let Some(id) = r.instance_id {
-        out.extend_from_slice(b",\"instance_id\":");
-        write_str(out, id.as_bytes());
-    }
-    out.extend_from_slice(b",\"log_format\":\"");
-    out.extend_from_slice(r.log_format.as_str().as_bytes());
-    out.push(b'"');
-    if let Some(w) = r.parse_warning {
-        out.extend_from_slice(b",\"parse_warning\":\"");
-        out.extend_from_slice(w.as_str().as_bytes());
-        out.push(b'"');
-    }
-    out.push(b'}');
+}
+
+/// The key that introduces each column in a record object, by column index (a test checks them
+/// against [`crate::schema::COLUMNS`]).
+pub const JSON_KEYS: [&[u8]; 18] = [
+    b"{\"ts\":",
+    b",\"remote_host\":",
+    b",\"remote_user\":",
+    b",\"method\":",
+    b",\"path\":",
+    b",\"query\":",
+    b",\"protocol\":",
+    b",\"request\":",
+    b",\"status\":",
+    b",\"bytes\":",
+    b",\"referrer\":",
+    b",\"user_agent\":",
+    b",\"forwarded_for\":",
+    b",\"duration_ms\":",
+    b",\"vhost\":",
+    b",\"instance_id\":",
+    b",\"log_format\":",
+    b",\"parse_warning\":",
+];
+
+/// Writes one record as a JSON object (no trailing newline): columns in schema order, absent
+/// ones omitted. `scratch` is reused for decoding escaped fields.
+#[inline]
+pub fn write_record<O: JsonOut>(out: &mut O, r: &Record<'_>, scratch: &mut Vec<u8>) {
+    r.for_each_column(|i, v| match v {
+        Value::Absent => {}
+        Value::Ts(ms) => {
+            out.key(i);
+            out.ts(ms);
+        }
+        Value::Text(t) => {
+            out.key(i);
+            if t.escaped {
+                scratch.clear();
+                unescape_into(t.raw, scratch);
+                out.string(scratch);
+            } else {
+                out.string(t.raw);
+            }
+        }
+        Value::Str(s) => {
+            out.key(i);
+            out.string(s.as_bytes());
+        }
+        Value::Int(n) => {
+            out.key(i);
+            out.int(n);
+        }
+        Value::Double(d) => {
+            out.key(i);
+            out.double(d);
+        }
+    });
+    out.end();
+}
+
+/// The length of a record's JSON as [`write_record`] writes it.
+pub fn json_len(r: &Record<'_>, scratch: &mut Vec<u8>) -> usize {
+    let mut n = JsonLen(0);
+    write_record(&mut n, r, scratch);
+    n.0
 }
 
 #[cfg(test)]
@@ -244,6 +367,32 @@ mod tests {
             serde_json::from_str::<String>(&s(mixed.as_bytes())).unwrap(),
             mixed
         );
+    }
+
+    #[test]
+    fn keys_name_the_schema_columns_in_order() {
+        for (i, c) in crate::schema::COLUMNS.iter().enumerate() {
+            let lead = if i == 0 { "{" } else { "," };
+            assert_eq!(JSON_KEYS[i], format!("{lead}\"{}\":", c.name).as_bytes());
+        }
+    }
+
+    #[test]
+    fn string_len_is_what_write_str_writes() {
+        for input in [
+            &b"plain"[..],
+            b"ctl \x01 \" \\ tab\t",
+            "한국어 ✓".as_bytes(),
+            b"ab\xff\xfecd\xe2\x82",
+            b"\xc3",
+            b"",
+        ] {
+            let mut v = Vec::new();
+            write_str(&mut v, input);
+            let (len, valid) = string_len(input);
+            assert_eq!(len, v.len(), "{input:?}");
+            assert_eq!(valid, std::str::from_utf8(input).is_ok(), "{input:?}");
+        }
     }
 
     #[test]

@@ -11,16 +11,19 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+use arrow_array::{
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMillisecondArray,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use crate::json::{string_len, write_record, JsonLen, JsonOut};
+use crate::record::Record;
 use crate::schema::{ColumnType, COLUMNS};
 use crate::time::{days_from_civil, MAX_MS, MIN_MS};
 
@@ -44,31 +47,146 @@ pub fn arrow_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// One column's buffered values. Plain vectors rather than Arrow builders so a record that
+/// fails after some of its lines were taken can be taken back ([`RowBuffer::truncate`]).
 enum Column {
-    Timestamp(TimestampMillisecondBuilder),
-    Text(StringBuilder),
-    Int(Int32Builder),
-    Bigint(Int64Builder),
-    Double(Float64Builder),
+    /// Timestamps and integers of both widths, as i64 until the batch is built.
+    Int(Vec<i64>, Vec<bool>),
+    Double(Vec<f64>, Vec<bool>),
+    Text {
+        offsets: Vec<i32>,
+        bytes: Vec<u8>,
+        valid: Vec<bool>,
+    },
 }
 
 impl Column {
-    fn append_null(&mut self) {
-        match self {
-            Column::Timestamp(b) => b.append_null(),
-            Column::Text(b) => b.append_null(),
-            Column::Int(b) => b.append_null(),
-            Column::Bigint(b) => b.append_null(),
-            Column::Double(b) => b.append_null(),
+    fn new(ty: ColumnType) -> Column {
+        match ty {
+            ColumnType::Timestamp | ColumnType::Int | ColumnType::Bigint => {
+                Column::Int(Vec::new(), Vec::new())
+            }
+            ColumnType::Double => Column::Double(Vec::new(), Vec::new()),
+            ColumnType::Text => Column::Text {
+                offsets: vec![0],
+                bytes: Vec::new(),
+                valid: Vec::new(),
+            },
         }
     }
-    fn finish(&mut self) -> ArrayRef {
+
+    fn push_null(&mut self) {
         match self {
-            Column::Timestamp(b) => Arc::new(b.finish().with_timezone("UTC")),
-            Column::Text(b) => Arc::new(b.finish()),
-            Column::Int(b) => Arc::new(b.finish()),
-            Column::Bigint(b) => Arc::new(b.finish()),
-            Column::Double(b) => Arc::new(b.finish()),
+            Column::Int(v, ok) => {
+                v.push(0);
+                ok.push(false);
+            }
+            Column::Double(v, ok) => {
+                v.push(0.0);
+                ok.push(false);
+            }
+            Column::Text {
+                offsets,
+                bytes,
+                valid,
+            } => {
+                offsets.push(bytes.len() as i32);
+                valid.push(false);
+            }
+        }
+    }
+
+    /// Appends text; bytes that are not UTF-8 (`utf8` false) become U+FFFD, as in the JSON.
+    fn push_text(&mut self, s: &[u8], utf8: bool) {
+        let Column::Text {
+            offsets,
+            bytes,
+            valid,
+        } = self
+        else {
+            unreachable!("text goes to text columns")
+        };
+        if utf8 {
+            bytes.extend_from_slice(s);
+        } else {
+            bytes.extend_from_slice(String::from_utf8_lossy(s).as_bytes());
+        }
+        offsets.push(bytes.len() as i32);
+        valid.push(true);
+    }
+
+    fn push_int(&mut self, n: i64) {
+        let Column::Int(v, ok) = self else {
+            unreachable!("integers go to integer columns")
+        };
+        v.push(n);
+        ok.push(true);
+    }
+
+    fn push_double(&mut self, d: f64) {
+        let Column::Double(v, ok) = self else {
+            unreachable!("doubles go to double columns")
+        };
+        v.push(d);
+        ok.push(true);
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        match self {
+            Column::Int(v, ok) => {
+                v.truncate(rows);
+                ok.truncate(rows);
+            }
+            Column::Double(v, ok) => {
+                v.truncate(rows);
+                ok.truncate(rows);
+            }
+            Column::Text {
+                offsets,
+                bytes,
+                valid,
+            } => {
+                offsets.truncate(rows + 1);
+                bytes.truncate(offsets[rows] as usize);
+                valid.truncate(rows);
+            }
+        }
+    }
+
+    fn finish(&mut self, ty: ColumnType) -> ArrayRef {
+        fn nulls(valid: Vec<bool>) -> Option<NullBuffer> {
+            valid.contains(&false).then(|| NullBuffer::from(valid))
+        }
+        match self {
+            Column::Int(v, ok) => {
+                let (v, ok) = (std::mem::take(v), nulls(std::mem::take(ok)));
+                match ty {
+                    ColumnType::Timestamp => {
+                        Arc::new(TimestampMillisecondArray::new(v.into(), ok).with_timezone("UTC"))
+                    }
+                    ColumnType::Int => Arc::new(Int32Array::new(
+                        v.into_iter().map(|n| n as i32).collect(),
+                        ok,
+                    )),
+                    _ => Arc::new(Int64Array::new(v.into(), ok)),
+                }
+            }
+            Column::Double(v, ok) => Arc::new(Float64Array::new(
+                std::mem::take(v).into(),
+                nulls(std::mem::take(ok)),
+            )),
+            Column::Text {
+                offsets,
+                bytes,
+                valid,
+            } => {
+                let offsets = OffsetBuffer::new(std::mem::replace(offsets, vec![0]).into());
+                Arc::new(StringArray::new(
+                    offsets,
+                    Buffer::from_vec(std::mem::take(bytes)),
+                    nulls(std::mem::take(valid)),
+                ))
+            }
         }
     }
 }
@@ -88,7 +206,65 @@ impl fmt::Display for ConversionError {
 pub struct RowBuffer {
     columns: Vec<Column>,
     rows: usize,
-    /// JSON bytes appended: the measure Firehose's buffer size is checked against.
+    /// JSON bytes of the rows held: the measure Firehose's buffer size is checked against.
+    pub bytes: usize,
+}
+
+/// Fills one row's columns from [`write_record`]'s calls, counting the JSON it stands for.
+struct RowAppender<'b> {
+    columns: &'b mut [Column],
+    /// The column the next value goes to; columns skipped by the writer are absent.
+    next: usize,
+    len: JsonLen,
+}
+
+impl JsonOut for RowAppender<'_> {
+    #[inline]
+    fn key(&mut self, col: usize) {
+        for c in &mut self.columns[self.next..col] {
+            c.push_null();
+        }
+        self.next = col;
+        self.len.key(col);
+    }
+    #[inline]
+    fn ts(&mut self, ms: i64) {
+        self.len.ts(ms);
+        self.columns[self.next].push_int(ms);
+        self.next += 1;
+    }
+    #[inline]
+    fn string(&mut self, s: &[u8]) {
+        let (n, valid) = string_len(s);
+        self.len.0 += n;
+        self.columns[self.next].push_text(s, valid);
+        self.next += 1;
+    }
+    #[inline]
+    fn int(&mut self, n: i64) {
+        self.len.int(n);
+        self.columns[self.next].push_int(n);
+        self.next += 1;
+    }
+    #[inline]
+    fn double(&mut self, d: f64) {
+        self.len.double(d);
+        self.columns[self.next].push_double(d);
+        self.next += 1;
+    }
+    #[inline]
+    fn end(&mut self) {
+        for c in &mut self.columns[self.next..] {
+            c.push_null();
+        }
+        self.len.end();
+    }
+}
+
+/// A point [`RowBuffer::truncate`] can go back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub rows: usize,
     pub bytes: usize,
 }
 
@@ -100,18 +276,8 @@ impl Default for RowBuffer {
 
 impl RowBuffer {
     pub fn new() -> RowBuffer {
-        let columns = COLUMNS
-            .iter()
-            .map(|c| match c.ty {
-                ColumnType::Timestamp => Column::Timestamp(TimestampMillisecondBuilder::new()),
-                ColumnType::Text => Column::Text(StringBuilder::new()),
-                ColumnType::Int => Column::Int(Int32Builder::new()),
-                ColumnType::Bigint => Column::Bigint(Int64Builder::new()),
-                ColumnType::Double => Column::Double(Float64Builder::new()),
-            })
-            .collect();
         RowBuffer {
-            columns,
+            columns: COLUMNS.iter().map(|c| Column::new(c.ty)).collect(),
             rows: 0,
             bytes: 0,
         }
@@ -121,7 +287,41 @@ impl RowBuffer {
         self.rows
     }
 
-    /// Appends one JSON object. On error nothing is appended.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            rows: self.rows,
+            bytes: self.bytes,
+        }
+    }
+
+    /// Takes back every row appended since `mark`.
+    pub fn truncate(&mut self, mark: Mark) {
+        for c in &mut self.columns {
+            c.truncate(mark.rows);
+        }
+        self.rows = mark.rows;
+        self.bytes = mark.bytes;
+    }
+
+    /// Appends a parsed record and returns the length of its JSON: the row Firehose's
+    /// conversion makes of the JSON [`write_record`] writes ([`RowBuffer::append_json`]),
+    /// without writing and re-reading that JSON. A property test holds the two to the same rows.
+    pub fn append_record(&mut self, r: &Record<'_>, scratch: &mut Vec<u8>) -> usize {
+        let mut row = RowAppender {
+            columns: &mut self.columns,
+            next: 0,
+            len: JsonLen(0),
+        };
+        write_record(&mut row, r, scratch);
+        let len = row.len.0;
+        self.rows += 1;
+        self.bytes += len;
+        len
+    }
+
+    /// Appends one JSON object the way Firehose's record format conversion reads it (the OpenX
+    /// JSON SerDe): keys matched to columns case-insensitively, unknown keys ignored, missing
+    /// ones null. On error nothing is appended.
     pub fn append_json(&mut self, json: &[u8]) -> Result<(), ConversionError> {
         let mut de = serde_json::Deserializer::from_slice(json);
         let mut row: [Staged; COLUMNS.len()] = std::array::from_fn(|_| Staged::Null);
@@ -136,20 +336,17 @@ impl RowBuffer {
                 .map_err(|e| ConversionError(format!("{}: {e}", COLUMNS[i].name)))?;
         }
         for (i, (c, t)) in self.columns.iter_mut().zip(typed.iter()).enumerate() {
-            match (c, t) {
-                (c, Typed::Null) => c.append_null(),
-                (Column::Timestamp(b), Typed::Int(v)) => b.append_value(*v),
-                (Column::Bigint(b), Typed::Int(v)) => b.append_value(*v),
-                (Column::Int(b), Typed::Int(v)) => b.append_value(*v as i32),
-                (Column::Double(b), Typed::Float(v)) => b.append_value(*v),
-                (Column::Text(b), Typed::Text) => match &row[i] {
-                    Staged::Str(s) => b.append_value(s),
-                    Staged::Int(n) => b.append_value(n.to_string()),
-                    Staged::Float(f) => b.append_value(f.to_string()),
-                    Staged::Bool(x) => b.append_value(if *x { "true" } else { "false" }),
-                    Staged::Null => b.append_null(),
+            match t {
+                Typed::Null => c.push_null(),
+                Typed::Int(v) => c.push_int(*v),
+                Typed::Float(v) => c.push_double(*v),
+                Typed::Text => match &row[i] {
+                    Staged::Str(s) => c.push_text(s.as_bytes(), true),
+                    Staged::Int(n) => c.push_text(n.to_string().as_bytes(), true),
+                    Staged::Float(f) => c.push_text(f.to_string().as_bytes(), true),
+                    Staged::Bool(x) => c.push_text(if *x { b"true" } else { b"false" }, true),
+                    Staged::Null => c.push_null(),
                 },
-                _ => unreachable!("convert() returns the column's kind"),
             }
         }
         self.rows += 1;
@@ -159,10 +356,15 @@ impl RowBuffer {
 
     /// The buffered rows as one Arrow batch; the buffer is empty afterwards.
     pub fn finish_batch(&mut self) -> RecordBatch {
-        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .zip(COLUMNS.iter())
+            .map(|(c, col)| c.finish(col.ty))
+            .collect();
         self.rows = 0;
         self.bytes = 0;
-        RecordBatch::try_new(arrow_schema(), arrays).expect("builders follow the schema")
+        RecordBatch::try_new(arrow_schema(), arrays).expect("columns follow the schema")
     }
 
     /// Writes the buffered rows as a Snappy Parquet file at `path` (parents created).

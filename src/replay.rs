@@ -1,24 +1,31 @@
 //! The local stand-in for Firehose + S3 (`accesslog replay`).
 //!
-//! Lines are batched into Firehose transformation events the size of the processor buffer
-//! (`BufferSizeInMBs`), each event goes through the same [`Transformer`] the Lambda runs, and
-//! the response is handled the way Firehose handles it: `Ok` data is routed by
-//! `metadata.partitionKeys` into per-partition buffers that are converted to Parquet by the Glue
-//! schema and written when they reach the destination buffer size (64 MiB, the minimum with
-//! format conversion) or at the end; `ProcessingFailed` records become error envelopes under
-//! `errors/processing-failed/` keyed by arrival time; `Dropped` records are counted; an Ok row the
-//! Glue schema cannot hold goes to `errors/format-conversion-failed/`, as Firehose does. Nothing
-//! is lost: every record read is counted as exactly one of Ok, Dropped or Failed.
+//! Lines are batched into invocations the size of the processor buffer (`BufferSizeInMBs`) and
+//! each batch goes through the same [`Transformer::run`] the Lambda runs, record ids, arrival
+//! times, time guard and 6 MB response budget included. What Firehose does with the response
+//! is done by the [`Sink`] here: `Ok` lines are routed by their partition keys into
+//! per-partition row buffers, written as Parquet by the Glue schema when they reach the
+//! destination buffer size (64 MiB, the minimum with format conversion) or at the end;
+//! `ProcessingFailed` records become error envelopes under `errors/processing-failed/` keyed by
+//! arrival time; `Dropped` records are counted. Nothing is lost: every record read is counted
+//! as exactly one of Ok, Dropped or Failed.
+//!
+//! The rows go straight from the parsed record into Parquet columns
+//! ([`RowBuffer::append_record`]) instead of through the response's base64 JSON and a JSON
+//! reader: a property test holds that path to what Firehose's JSON → Parquet conversion makes
+//! of the Lambda's output ([`RowBuffer::append_json`]). Firehose events given as files go
+//! through the same path after their JSON is read.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::firehose::{Buffers, EventError, Outcome, Transformer};
-use crate::lake::{data_dir, error_dir, ObjectNamer, RowBuffer};
+use crate::firehose::{Buffers, Data, Event, Input, Outcome, Sink, Transformer};
+use crate::lake::{error_dir, Mark, ObjectNamer, RowBuffer};
+use crate::record::Record;
+use crate::time::PartitionKeys;
 
 /// Where and how the replay writes.
 #[derive(Clone, Debug)]
@@ -39,8 +46,6 @@ pub struct Stats {
     pub ok: u64,
     pub dropped: u64,
     pub failed: BTreeMap<&'static str, u64>,
-    /// Ok JSON records that did not match the table (Firehose's `format-conversion-failed`).
-    pub conversion_failed: u64,
     pub rows: u64,
     pub partitions: BTreeSet<String>,
     pub files: u64,
@@ -59,40 +64,90 @@ pub struct Replay {
     transformer: Transformer,
     opts: Options,
     bufs: Buffers,
-    event: Vec<u8>,
-    pending: usize,
-    payload: usize,
-    response: Vec<u8>,
-    decoded: Vec<u8>,
-    outcomes: Vec<Outcome>,
-    partitions: HashMap<String, RowBuffer>,
-    errors: HashMap<PathBuf, Vec<u8>>,
-    namer: ObjectNamer,
+    /// The batch being collected: line bytes back to back, where each ends, when each arrived.
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    arrivals: Vec<i64>,
+    ids: String,
+    id_ends: Vec<usize>,
     seq: u64,
-    key: String,
+    lake: Lake,
+    namer: ObjectNamer,
     pub stats: Stats,
 }
 
-#[derive(Deserialize)]
-struct Response<'a> {
-    #[serde(borrow)]
-    records: Vec<ResponseRecord<'a>>,
+/// Firehose's side of the response: the transform's sink.
+struct Lake {
+    dir: PathBuf,
+    lambda_arn: String,
+    /// Row buffers by partition; `index` finds them, `last` is the one the previous line went to
+    /// (consecutive lines nearly always share an hour).
+    partitions: Vec<(PartitionKeys, RowBuffer)>,
+    index: HashMap<PartitionKeys, usize>,
+    last: usize,
+    /// The partition of the record in progress, and the point to go back to if it is not `Ok`.
+    current: Option<(usize, Mark)>,
+    rows: u64,
+    errors: HashMap<PathBuf, Vec<u8>>,
+    attempt_end: i64,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResponseRecord<'a> {
-    #[serde(borrow)]
-    data: std::borrow::Cow<'a, str>,
-    #[serde(borrow, default)]
-    metadata: Option<Metadata<'a>>,
-}
+impl Sink for Lake {
+    fn line(&mut self, r: &Record<'_>, keys: &PartitionKeys, scratch: &mut Vec<u8>) -> usize {
+        if self
+            .partitions
+            .get(self.last)
+            .is_none_or(|(k, _)| k != keys)
+        {
+            let next = self.partitions.len();
+            self.last = *self.index.entry(*keys).or_insert(next);
+            if self.last == next {
+                self.partitions.push((*keys, RowBuffer::new()));
+            }
+        }
+        let buf = &mut self.partitions[self.last].1;
+        if self.current.is_none() {
+            self.current = Some((self.last, buf.mark()));
+        }
+        // The line's JSON and its newline: what the partition buffer's size counts.
+        buf.bytes += 1;
+        buf.append_record(r, scratch) + 1
+    }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Metadata<'a> {
-    #[serde(borrow, default)]
-    partition_keys: HashMap<&'a str, &'a str>,
+    fn ok(&mut self, _i: usize, _input: &Input<'_>, _keys: &PartitionKeys) {
+        if let Some((p, mark)) = self.current.take() {
+            self.rows += (self.partitions[p].1.rows() - mark.rows) as u64;
+        }
+    }
+
+    fn not_ok(&mut self, _i: usize, input: &Input<'_>, outcome: Outcome) {
+        if let Some((p, mark)) = self.current.take() {
+            self.partitions[p].1.truncate(mark);
+        }
+        let Outcome::Failed(reason) = outcome else {
+            return;
+        };
+        let arrival = input.arrival_ms.unwrap_or(self.attempt_end);
+        let raw = match input.data {
+            Data::Base64(s) => s.to_string(),
+            Data::Raw(b) => base64_simd::STANDARD.encode_to_string(b),
+        };
+        let envelope = json!({
+            "attemptsMade": 1,
+            "arrivalTimestamp": arrival,
+            "errorCode": "Lambda.ProcessingFailed",
+            "errorMessage": reason.to_string(),
+            "attemptEndingTimestamp": self.attempt_end,
+            "rawData": raw,
+            "lambdaArn": self.lambda_arn,
+        });
+        let out = self
+            .errors
+            .entry(error_dir(&self.dir, arrival, "processing-failed"))
+            .or_default();
+        serde_json::to_writer(&mut *out, &envelope).expect("JSON values serialize");
+        out.push(b'\n');
+    }
 }
 
 fn now_ms() -> i64 {
@@ -101,224 +156,156 @@ fn now_ms() -> i64 {
 
 impl Replay {
     pub fn new(transformer: Transformer, opts: Options) -> Replay {
-        let namer = ObjectNamer::new(&opts.stream);
+        let lake = Lake {
+            dir: opts.lake.clone(),
+            lambda_arn: format!(
+                "arn:aws:lambda:local:000000000000:function:{}-transform:$LATEST",
+                opts.stream
+            ),
+            partitions: Vec::new(),
+            index: HashMap::new(),
+            last: 0,
+            current: None,
+            rows: 0,
+            errors: HashMap::new(),
+            attempt_end: 0,
+        };
         Replay {
             transformer,
-            opts,
             bufs: Buffers::default(),
-            event: Vec::with_capacity(4 << 20),
-            pending: 0,
-            payload: 0,
-            response: Vec::with_capacity(8 << 20),
-            decoded: Vec::new(),
-            outcomes: Vec::new(),
-            partitions: HashMap::new(),
-            errors: HashMap::new(),
-            namer,
+            data: Vec::with_capacity(opts.processor_buffer + (64 << 10)),
+            ends: Vec::new(),
+            arrivals: Vec::new(),
+            ids: String::new(),
+            id_ends: Vec::new(),
             seq: 0,
-            key: String::new(),
+            namer: ObjectNamer::new(&opts.stream),
+            opts,
+            lake,
             stats: Stats::default(),
         }
     }
 
     /// Adds one line as one record (what Fluent Bit and `RecordDeAggregation` deliver).
     pub fn push_line(&mut self, line: &[u8]) -> io::Result<()> {
-        if self.pending > 0 && self.payload + line.len() > self.opts.processor_buffer {
+        if !self.ends.is_empty() && self.data.len() + line.len() > self.opts.processor_buffer {
             self.flush_batch()?;
         }
-        if self.pending == 0 {
-            self.event.clear();
-            self.event.extend_from_slice(
-                b"{\"invocationId\":\"replay\",\"region\":\"local\",\"records\":[",
-            );
-        } else {
-            self.event.push(b',');
-        }
-        self.seq += 1;
-        self.event.extend_from_slice(b"{\"recordId\":\"");
-        self.event
-            .extend_from_slice(itoa::Buffer::new().format(self.seq).as_bytes());
-        self.event
-            .extend_from_slice(b"\",\"approximateArrivalTimestamp\":");
-        self.event
-            .extend_from_slice(itoa::Buffer::new().format(now_ms()).as_bytes());
-        self.event.extend_from_slice(b",\"data\":\"");
-        base64_simd::STANDARD.encode_append(line, &mut self.event);
-        self.event.extend_from_slice(b"\"}");
-        self.pending += 1;
-        self.payload += line.len();
+        self.data.extend_from_slice(line);
+        self.ends.push(self.data.len());
+        self.arrivals.push(now_ms());
         Ok(())
     }
 
     /// Runs a whole Firehose event (a `.json` file) through the transform as it is.
     pub fn push_event(&mut self, event: &[u8]) -> io::Result<()> {
         self.flush_batch()?;
-        self.run_event(event)
+        let event =
+            Event::parse(event).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        self.run(&event.inputs())
     }
 
+    /// One invocation for the lines collected so far; record ids number on from the last batch.
     fn flush_batch(&mut self) -> io::Result<()> {
-        if self.pending == 0 {
+        if self.ends.is_empty() {
             return Ok(());
         }
-        self.event.extend_from_slice(b"]}");
-        let event = std::mem::take(&mut self.event);
-        let r = self.run_event(&event);
-        self.event = event;
-        self.pending = 0;
-        self.payload = 0;
-        r
+        self.ids.clear();
+        self.id_ends.clear();
+        for _ in 0..self.ends.len() {
+            self.seq += 1;
+            self.ids.push_str(itoa::Buffer::new().format(self.seq));
+            self.id_ends.push(self.ids.len());
+        }
+        let span = |ends: &[usize], i: usize| (if i == 0 { 0 } else { ends[i - 1] })..ends[i];
+        let inputs: Vec<Input> = (0..self.ends.len())
+            .map(|i| Input {
+                record_id: &self.ids[span(&self.id_ends, i)],
+                arrival_ms: Some(self.arrivals[i]),
+                data: Data::Raw(&self.data[span(&self.ends, i)]),
+            })
+            .collect();
+        Self::invoke(
+            &self.transformer,
+            &mut self.lake,
+            &mut self.bufs,
+            &mut self.stats,
+            &inputs,
+        );
+        self.data.clear();
+        self.ends.clear();
+        self.arrivals.clear();
+        self.write_full_partitions()
     }
 
-    fn run_event(&mut self, event: &[u8]) -> io::Result<()> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Arrivals {
-            records: Vec<Arrival>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Arrival {
-            #[serde(default)]
-            approximate_arrival_timestamp: Option<f64>,
-        }
-        self.response.clear();
-        self.outcomes.clear();
-        let outcomes = &mut self.outcomes;
-        let summary = self
-            .transformer
-            .transform_with(event, &mut self.response, &mut self.bufs, |_, o| {
-                outcomes.push(o)
-            })
-            .map_err(|e: EventError| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-        self.stats.invocations += 1;
-        self.stats.records_in += summary.records_in;
-        self.stats.ok += summary.ok;
-        self.stats.dropped += summary.dropped;
+    fn run(&mut self, inputs: &[Input<'_>]) -> io::Result<()> {
+        Self::invoke(
+            &self.transformer,
+            &mut self.lake,
+            &mut self.bufs,
+            &mut self.stats,
+            inputs,
+        );
+        self.write_full_partitions()
+    }
+
+    fn invoke(
+        transformer: &Transformer,
+        lake: &mut Lake,
+        bufs: &mut Buffers,
+        stats: &mut Stats,
+        inputs: &[Input<'_>],
+    ) {
+        lake.attempt_end = now_ms();
+        let summary = transformer.run(inputs, lake, bufs);
+        stats.invocations += 1;
+        stats.records_in += summary.records_in;
+        stats.ok += summary.ok;
+        stats.dropped += summary.dropped;
         for (k, v) in &summary.failed {
-            *self.stats.failed.entry(k).or_default() += v;
+            *stats.failed.entry(k).or_default() += v;
         }
-        let response = std::mem::take(&mut self.response);
-        let parsed: Response =
-            serde_json::from_slice(&response).expect("the transform writes valid JSON");
-        let attempt_end = now_ms();
-        let mut arrivals: Option<Vec<i64>> = None;
-        for (i, (rec, outcome)) in parsed.records.iter().zip(self.outcomes.iter()).enumerate() {
-            match outcome {
-                Outcome::Dropped => {}
-                Outcome::Ok => {
-                    let keys = rec.metadata.as_ref().map(|m| &m.partition_keys);
-                    let get = |k: &str| keys.and_then(|m| m.get(k).copied()).unwrap_or("");
-                    self.key.clear();
-                    for k in ["year", "month", "day", "hour"] {
-                        self.key.push_str(get(k));
-                        self.key.push('/');
-                    }
-                    self.decoded.clear();
-                    base64_simd::STANDARD
-                        .decode_append(rec.data.as_bytes(), &mut self.decoded)
-                        .expect("Ok data is base64");
-                    if !self.partitions.contains_key(self.key.as_str()) {
-                        self.partitions.insert(self.key.clone(), RowBuffer::new());
-                    }
-                    let buf = self
-                        .partitions
-                        .get_mut(self.key.as_str())
-                        .expect("inserted above");
-                    for line in self
-                        .decoded
-                        .split(|&b| b == b'\n')
-                        .filter(|l| !l.is_empty())
-                    {
-                        match buf.append_json(line) {
-                            Ok(()) => self.stats.rows += 1,
-                            Err(e) => {
-                                // Firehose writes rows it cannot convert under this prefix.
-                                self.stats.conversion_failed += 1;
-                                let envelope = json!({
-                                    "attemptsMade": 1,
-                                    "arrivalTimestamp": attempt_end,
-                                    "errorCode": "DataFormatConversion.MalformedData",
-                                    "errorMessage": e.to_string(),
-                                    "attemptEndingTimestamp": attempt_end,
-                                    "rawData": base64_simd::STANDARD.encode_to_string(line),
-                                });
-                                let dir = error_dir(
-                                    &self.opts.lake,
-                                    attempt_end,
-                                    "format-conversion-failed",
-                                );
-                                let out = self.errors.entry(dir).or_default();
-                                serde_json::to_writer(&mut *out, &envelope)
-                                    .expect("JSON values serialize");
-                                out.push(b'\n');
-                            }
-                        }
-                    }
-                    if buf.bytes >= self.opts.partition_buffer {
-                        let keys = [get("year"), get("month"), get("day"), get("hour")];
-                        let dir = data_dir(&self.opts.lake, &keys);
-                        let path = dir.join(self.namer.name(now_ms(), ".parquet"));
-                        self.stats.parquet_bytes += buf.write_parquet(&path)?;
-                        self.stats.files += 1;
-                    }
-                }
-                Outcome::Failed(reason) => {
-                    let arrival = *arrivals
-                        .get_or_insert_with(|| {
-                            serde_json::from_slice::<Arrivals>(event)
-                                .map(|a| {
-                                    a.records
-                                        .iter()
-                                        .map(|r| {
-                                            r.approximate_arrival_timestamp
-                                                .map_or(attempt_end, |t| t as i64)
-                                        })
-                                        .collect()
-                                })
-                                .unwrap_or_default()
-                        })
-                        .get(i)
-                        .unwrap_or(&attempt_end);
-                    let envelope = json!({
-                        "attemptsMade": 1,
-                        "arrivalTimestamp": arrival,
-                        "errorCode": "Lambda.ProcessingFailed",
-                        "errorMessage": reason.to_string(),
-                        "attemptEndingTimestamp": attempt_end,
-                        "rawData": rec.data,
-                        "lambdaArn": format!("arn:aws:lambda:local:000000000000:function:{}-transform:$LATEST", self.opts.stream),
-                    });
-                    let out = self
-                        .errors
-                        .entry(error_dir(&self.opts.lake, arrival, "processing-failed"))
-                        .or_default();
-                    serde_json::to_writer(&mut *out, &envelope).expect("JSON values serialize");
-                    out.push(b'\n');
-                }
+    }
+
+    /// Firehose writes a partition's object when its buffer fills.
+    fn write_full_partitions(&mut self) -> io::Result<()> {
+        for p in 0..self.lake.partitions.len() {
+            if self.lake.partitions[p].1.bytes >= self.opts.partition_buffer {
+                self.write_partition(p)?;
             }
         }
-        self.response = response;
+        Ok(())
+    }
+
+    fn write_partition(&mut self, p: usize) -> io::Result<()> {
+        let (keys, buf) = &mut self.lake.partitions[p];
+        if buf.rows() == 0 {
+            return Ok(());
+        }
+        let path = self
+            .opts
+            .lake
+            .join("logs")
+            .join(keys.s3_prefix())
+            .join(self.namer.name(now_ms(), ".parquet"));
+        self.stats.parquet_bytes += buf.write_parquet(&path)?;
+        self.stats.files += 1;
+        self.stats
+            .partitions
+            .insert(keys.s3_prefix().trim_end_matches('/').to_string());
         Ok(())
     }
 
     /// Writes everything still buffered and returns the totals.
     pub fn finish(mut self) -> io::Result<Stats> {
         self.flush_batch()?;
-        // Every partition that received a row; derived here rather than tracked per record.
-        self.stats.partitions = self.partitions.keys().cloned().collect();
-        let keys: Vec<String> = self.stats.partitions.iter().cloned().collect();
-        for key in keys {
-            let buf = self.partitions.get_mut(&key).expect("listed");
-            if buf.rows() == 0 {
-                continue;
-            }
-            let parts: Vec<&str> = key.split('/').collect();
-            let dir = data_dir(&self.opts.lake, &[parts[0], parts[1], parts[2], parts[3]]);
-            let path = dir.join(self.namer.name(now_ms(), ".parquet"));
-            self.stats.parquet_bytes += buf.write_parquet(&path)?;
-            self.stats.files += 1;
+        let mut order: Vec<usize> = (0..self.lake.partitions.len()).collect();
+        order.sort_by_key(|&p| self.lake.partitions[p].0);
+        for p in order {
+            self.write_partition(p)?;
         }
-        for (dir, data) in std::mem::take(&mut self.errors) {
+        self.stats.rows = self.lake.rows;
+        for (dir, data) in std::mem::take(&mut self.lake.errors) {
             std::fs::create_dir_all(&dir)?;
             let path = dir.join(self.namer.name(now_ms(), ""));
             std::fs::File::create(&path)?.write_all(&data)?;
@@ -331,4 +318,82 @@ impl Replay {
 /// Whether a path names a Firehose event rather than a log file.
 pub fn is_event_file(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn replay(lake: &Path, budget: usize) -> Replay {
+        let budget = budget.to_string();
+        let cfg = Config::from_lookup(|k| match k {
+            "TIME_GUARD" => Some("off".into()),
+            "RESPONSE_BUDGET_BYTES" => Some(budget.clone()),
+            _ => None,
+        })
+        .unwrap();
+        Replay::new(
+            Transformer::new(cfg),
+            Options {
+                lake: lake.to_path_buf(),
+                processor_buffer: 1 << 20,
+                partition_buffer: 64 << 20,
+                stream: "test".into(),
+            },
+        )
+    }
+
+    const LINE: &str = r#"203.0.113.9 - - [22/Nov/2026:19:15:32.118 +0900] "GET /a HTTP/1.1" 200 5 "-" "curl/8.5.0" 3.4"#;
+
+    fn lake_rows(lake: &Path) -> usize {
+        let mut rows = 0;
+        for dir in std::fs::read_dir(lake.join("logs/year=2026/month=11/day=22/hour=19")).unwrap() {
+            let f = std::fs::File::open(dir.unwrap().path()).unwrap();
+            let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .unwrap()
+                .build()
+                .unwrap();
+            rows += r.map(|b| b.unwrap().num_rows()).sum::<usize>();
+        }
+        rows
+    }
+
+    #[test]
+    fn lines_of_a_record_that_fails_later_are_taken_back() {
+        let lake =
+            std::env::temp_dir().join(format!("accesslog-replay-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&lake);
+        let mut r = replay(&lake, 6_000_000);
+        // One record: a good line, then a line that fails the whole record.
+        r.push_line(format!("{LINE}\nnot an access log line").as_bytes())
+            .unwrap();
+        r.push_line(LINE.as_bytes()).unwrap();
+        let stats = r.finish().unwrap();
+        assert_eq!((stats.ok, stats.failed_total(), stats.rows), (1, 1, 1));
+        assert_eq!(lake_rows(&lake), 1);
+        std::fs::remove_dir_all(&lake).unwrap();
+    }
+
+    #[test]
+    fn records_past_the_response_budget_fail_and_leave_no_rows() {
+        let lake =
+            std::env::temp_dir().join(format!("accesslog-replay-budget-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&lake);
+        // Room for about two Ok records out of five.
+        let mut r = replay(&lake, 1_600);
+        for _ in 0..5 {
+            r.push_line(LINE.as_bytes()).unwrap();
+        }
+        let stats = r.finish().unwrap();
+        assert!(
+            stats.failed.get("response_budget").copied().unwrap_or(0) > 0,
+            "{stats:?}"
+        );
+        assert!(stats.ok > 0, "{stats:?}");
+        assert_eq!(stats.ok + stats.failed_total(), 5);
+        assert_eq!(stats.rows, stats.ok);
+        assert_eq!(lake_rows(&lake) as u64, stats.ok);
+        std::fs::remove_dir_all(&lake).unwrap();
+    }
 }

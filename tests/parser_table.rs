@@ -13,6 +13,8 @@ use accesslog::parser::Parser;
 use accesslog::time::Zone;
 use serde_json::Value;
 
+mod common;
+
 fn decoder() -> LineDecoder {
     LineDecoder::new(Parser::new(Zone::named("Asia/Seoul").unwrap()), "log")
 }
@@ -317,6 +319,12 @@ fn every_row_of_the_table_gives_its_record() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_row_gives_the_same_lake_row_directly_and_through_its_json() {
+    let parsed = common::lake_paths_agree(OK.iter().map(|(_, line, _)| *line)).unwrap();
+    assert_eq!(parsed, OK.len());
 }
 
 #[test]

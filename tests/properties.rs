@@ -7,6 +7,8 @@ use accesslog::firehose::{Buffers, Transformer};
 use accesslog::parser::Parser;
 use accesslog::time::Zone;
 use proptest::prelude::*;
+
+mod common;
 use serde_json::{json, Value};
 
 const B64: base64_simd::Base64 = base64_simd::STANDARD;
@@ -39,6 +41,20 @@ fn payload() -> impl Strategy<Value = Vec<u8>> {
         Just(line.as_bytes().to_vec()),
         Just(format!("{line}\n{line}\n").into_bytes()),
     ]
+}
+
+#[test]
+fn lake_rows_of_the_corpus_are_what_firehose_makes_of_the_json() {
+    let corpus = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/elastic-apache-combined-10k.log"
+    ))
+    .unwrap();
+    // 10,000 lines and the empty string after the last newline.
+    assert_eq!(
+        common::lake_paths_agree(corpus.split(|&b| b == b'\n')).unwrap(),
+        10_000
+    );
 }
 
 proptest! {
@@ -86,6 +102,11 @@ proptest! {
         if all_failed <= budget {
             prop_assert!(out.len() <= budget, "{} > {}", out.len(), budget);
         }
+    }
+
+    #[test]
+    fn lake_rows_are_what_firehose_makes_of_the_json(lines in proptest::collection::vec(payload(), 1..20)) {
+        common::lake_paths_agree(lines.iter().map(Vec::as_slice))?;
     }
 
     #[test]

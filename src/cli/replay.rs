@@ -101,7 +101,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     eprintln!(
-        "replay: in {}, ok {}, dropped {}, failed {}{}{}",
+        "replay: in {}, ok {}, dropped {}, failed {}{}",
         stats.records_in,
         stats.ok,
         stats.dropped,
@@ -110,14 +110,6 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             String::new()
         } else {
             format!(" ({})", failed.join(", "))
-        },
-        if stats.conversion_failed > 0 {
-            format!(
-                ", {} rows failed format conversion",
-                stats.conversion_failed
-            )
-        } else {
-            String::new()
         },
     );
     eprintln!(

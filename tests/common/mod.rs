@@ -1,0 +1,38 @@
+//! Helpers shared by several test files.
+
+use accesslog::input::{LineDecoder, LineScratch};
+use accesslog::json::{json_len, write_record};
+use accesslog::lake::RowBuffer;
+use accesslog::parser::Parser;
+use accesslog::time::Zone;
+use proptest::prelude::*;
+
+/// `accesslog replay` appends parsed records straight to Parquet columns; Firehose converts the
+/// Lambda's JSON with its JSON reader. Both must give the same rows, and the length replay
+/// counts for the response budget must be the JSON's length.
+/// Returns how many lines parsed.
+pub fn lake_paths_agree<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Result<usize, TestCaseError> {
+    let decoder = LineDecoder::new(Parser::new(Zone::named("Asia/Seoul").unwrap()), "log");
+    let (mut direct, mut via_json) = (RowBuffer::new(), RowBuffer::new());
+    let mut scratch = LineScratch::default();
+    let mut parsed = 0;
+    for line in lines {
+        let mut bytes = line.to_vec();
+        let Ok(rec) = decoder.decode(&mut bytes, &mut scratch) else {
+            continue;
+        };
+        let mut json = Vec::new();
+        write_record(&mut json, &rec, &mut Vec::new());
+        let len = direct.append_record(&rec, &mut Vec::new());
+        prop_assert_eq!(len, json.len(), "{}", String::from_utf8_lossy(&json));
+        prop_assert_eq!(json_len(&rec, &mut Vec::new()), json.len());
+        via_json
+            .append_json(&json)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&json))))?;
+        parsed += 1;
+    }
+    prop_assert_eq!(direct.rows(), parsed);
+    prop_assert_eq!(direct.bytes, via_json.bytes);
+    prop_assert_eq!(direct.finish_batch(), via_json.finish_batch());
+    Ok(parsed)
+}
