@@ -167,21 +167,25 @@ fn line(rng: &mut SplitMix64, opts: &Options, utc_ms: i64, out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
+/// A request target: a fixed part, maybe a number, and a fixed tail (`/api/items/` `7` ``).
+struct Target(&'static str, Option<u64>, &'static str);
+
 fn good(rng: &mut SplitMix64, opts: &Options, utc_ms: i64, out: &mut Vec<u8>) {
     let route = *rng.pick(ROUTES);
     // Mostly ids that exist (1..=200), sometimes ones that do not (404s).
     let range = if rng.unit() < 0.9 { 200 } else { 100_000 };
     let id = 1 + rng.below(range);
     let exists = id <= 200;
-    let (method, target, status, size, duration): (&str, String, u16, u64, f64) = match route {
+    let item = Target("/api/items/", Some(id), "");
+    let (method, target, status, size, duration): (&str, Target, u16, u64, f64) = match route {
         Route::List => {
             let page = 1 + rng.below(12);
             if rng.unit() < 0.03 {
-                ("GET", "/api/items?page=abc".into(), 400, 61, 0.9)
+                ("GET", Target("/api/items?page=abc", None, ""), 400, 61, 0.9)
             } else {
                 (
                     "GET",
-                    format!("/api/items?page={page}&per_page=20"),
+                    Target("/api/items?page=", Some(page), "&per_page=20"),
                     200,
                     900 + rng.below(1200),
                     2.0 + rng.unit() * 8.0,
@@ -190,49 +194,35 @@ fn good(rng: &mut SplitMix64, opts: &Options, utc_ms: i64, out: &mut Vec<u8>) {
         }
         Route::Get if exists => (
             "GET",
-            format!("/api/items/{id}"),
+            item,
             200,
             80 + rng.below(120),
             0.8 + rng.unit() * 3.0,
         ),
-        Route::Get => ("GET", format!("/api/items/{id}"), 404, 32, 0.5 + rng.unit()),
-        Route::Create if rng.unit() < 0.08 => {
-            ("POST", "/api/items".into(), 400, 58, 1.0 + rng.unit())
-        }
+        Route::Get => ("GET", item, 404, 32, 0.5 + rng.unit()),
+        Route::Create if rng.unit() < 0.08 => (
+            "POST",
+            Target("/api/items", None, ""),
+            400,
+            58,
+            1.0 + rng.unit(),
+        ),
         Route::Create => (
             "POST",
-            "/api/items".into(),
+            Target("/api/items", None, ""),
             201,
             90 + rng.below(80),
             3.0 + rng.unit() * 6.0,
         ),
-        Route::Update if exists => (
-            "PUT",
-            format!("/api/items/{id}"),
-            200,
-            90 + rng.below(80),
-            3.0 + rng.unit() * 6.0,
-        ),
-        Route::Update => ("PUT", format!("/api/items/{id}"), 404, 32, 0.7 + rng.unit()),
-        Route::Delete if exists => (
-            "DELETE",
-            format!("/api/items/{id}"),
-            204,
-            0,
-            1.5 + rng.unit() * 3.0,
-        ),
-        Route::Delete => (
-            "DELETE",
-            format!("/api/items/{id}"),
-            404,
-            32,
-            0.6 + rng.unit(),
-        ),
+        Route::Update if exists => ("PUT", item, 200, 90 + rng.below(80), 3.0 + rng.unit() * 6.0),
+        Route::Update => ("PUT", item, 404, 32, 0.7 + rng.unit()),
+        Route::Delete if exists => ("DELETE", item, 204, 0, 1.5 + rng.unit() * 3.0),
+        Route::Delete => ("DELETE", item, 404, 32, 0.6 + rng.unit()),
         Route::Slow => {
             let ms = 50 + rng.below(1950);
             (
                 "GET",
-                format!("/api/slow?ms={ms}"),
+                Target("/api/slow?ms=", Some(ms), ""),
                 200,
                 40,
                 ms as f64 + rng.unit() * 5.0,
@@ -240,11 +230,24 @@ fn good(rng: &mut SplitMix64, opts: &Options, utc_ms: i64, out: &mut Vec<u8>) {
         }
         Route::Fail => {
             let s = if rng.unit() < 0.6 { 500 } else { 503 };
-            ("GET", "/api/fail".into(), s, 44, 1.0 + rng.unit() * 4.0)
+            (
+                "GET",
+                Target("/api/fail", None, ""),
+                s,
+                44,
+                1.0 + rng.unit() * 4.0,
+            )
         }
-        Route::Health => ("GET", "/health".into(), 200, 15, 0.1 + rng.unit() * 0.4),
+        Route::Health => (
+            "GET",
+            Target("/health", None, ""),
+            200,
+            15,
+            0.1 + rng.unit() * 0.4,
+        ),
     };
-    let host = client(rng);
+    // Drawn in this order whatever the format, so a seed gives the same traffic in every format.
+    let host = rng.below(400);
     let agent = if matches!(route, Route::Health) {
         "ELB-HealthChecker/2.0"
     } else {
@@ -252,49 +255,141 @@ fn good(rng: &mut SplitMix64, opts: &Options, utc_ms: i64, out: &mut Vec<u8>) {
     };
     let referrer = rng.pick(REFERRERS);
     let kst = civil_from_ms(utc_ms + KST_OFFSET_MS);
-    let ts = format!(
-        "{:02}/{}/{:04}:{:02}:{:02}:{:02}",
-        kst.day,
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            [kst.month as usize - 1],
-        kst.year,
-        kst.hour,
-        kst.minute,
-        kst.second
-    );
-    let size_s = if size == 0 && status == 204 {
-        "-".to_string()
+
+    let w = |out: &mut Vec<u8>, s: &str| out.extend_from_slice(s.as_bytes());
+    if opts.format == LogFormat::VhostCombined {
+        w(out, "app.example.com:443 ");
+    }
+    if opts.format == LogFormat::NginxMain {
+        w(out, "10.0.1.");
+        int(out, 10 + rng.below(4));
     } else {
-        size.to_string()
-    };
-    let text = match opts.format {
-        LogFormat::App => format!(
-            "{host} - - [{ts}.{:03} +0900] \"{method} {target} HTTP/1.1\" {status} {size_s} \"{referrer}\" \"{agent}\" {duration:.3}",
-            kst.millis
-        ),
-        LogFormat::Combined => format!("{host} - - [{ts} +0900] \"{method} {target} HTTP/1.1\" {status} {size_s} \"{referrer}\" \"{agent}\""),
-        LogFormat::Common => format!("{host} - - [{ts} +0900] \"{method} {target} HTTP/1.1\" {status} {size_s}"),
-        LogFormat::VhostCombined => format!(
-            "app.example.com:443 {host} - - [{ts} +0900] \"{method} {target} HTTP/1.1\" {status} {size_s} \"{referrer}\" \"{agent}\""
-        ),
-        LogFormat::NginxMain => format!(
-            "10.0.1.{} - - [{ts} +0900] \"{method} {target} HTTP/1.1\" {status} {size_s} \"{referrer}\" \"{agent}\" \"{host}\"",
-            10 + rng.below(4)
-        ),
-        LogFormat::Werkzeug => {
-            let wts = ts.replacen(':', " ", 1);
-            format!("{host} - - [{wts}] \"{method} {target} HTTP/1.1\" {status} -")
+        client(host, out);
+    }
+    w(out, " - - [");
+    two(out, kst.day);
+    out.push(b'/');
+    w(out, MONTHS[kst.month as usize - 1]);
+    out.push(b'/');
+    int(out, kst.year as u64);
+    out.push(if opts.format == LogFormat::Werkzeug {
+        b' '
+    } else {
+        b':'
+    });
+    two(out, kst.hour);
+    out.push(b':');
+    two(out, kst.minute);
+    out.push(b':');
+    two(out, kst.second);
+    match opts.format {
+        LogFormat::App => {
+            out.push(b'.');
+            three(out, kst.millis);
+            w(out, " +0900] \"");
         }
-    };
-    out.extend_from_slice(text.as_bytes());
+        LogFormat::Werkzeug => w(out, "] \""),
+        _ => w(out, " +0900] \""),
+    }
+    w(out, method);
+    out.push(b' ');
+    w(out, target.0);
+    if let Some(n) = target.1 {
+        int(out, n);
+    }
+    w(out, target.2);
+    w(out, " HTTP/1.1\" ");
+    int(out, status as u64);
+    out.push(b' ');
+    if opts.format == LogFormat::Werkzeug || (size == 0 && status == 204) {
+        out.push(b'-');
+    } else {
+        int(out, size);
+    }
+    if matches!(opts.format, LogFormat::Common | LogFormat::Werkzeug) {
+        return;
+    }
+    w(out, " \"");
+    w(out, referrer);
+    w(out, "\" \"");
+    w(out, agent);
+    out.push(b'"');
+    match opts.format {
+        LogFormat::App => {
+            out.push(b' ');
+            millis3(out, duration);
+        }
+        LogFormat::NginxMain => {
+            w(out, " \"");
+            client(host, out);
+            out.push(b'"');
+        }
+        _ => {}
+    }
 }
 
-fn client(rng: &mut SplitMix64) -> String {
-    let n = rng.below(400);
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn int(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn two(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]);
+}
+
+fn three(out: &mut Vec<u8>, n: u32) {
+    out.push(b'0' + (n / 100 % 10) as u8);
+    two(out, n % 100);
+}
+
+/// `d` with three decimals, exactly as `format!("{d:.3}")` writes it (the exact binary value
+/// rounded half to even), for `0 <= d < 2^53 / 1000`.
+fn millis3(out: &mut Vec<u8>, d: f64) {
+    let bits = d.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let mantissa = if exp == 0 {
+        (bits & ((1 << 52) - 1)) as u128
+    } else {
+        ((bits & ((1 << 52) - 1)) | (1 << 52)) as u128
+    };
+    // d = mantissa * 2^shift exactly, so d * 1000 = mantissa * 1000 * 2^shift.
+    let shift = exp.max(1) - 1075;
+    let scaled = mantissa * 1000;
+    let thousandths = if shift >= 0 {
+        (scaled << shift) as u64
+    } else if -shift >= 128 {
+        0
+    } else {
+        let s = (-shift) as u32;
+        let (q, rem) = (scaled >> s, scaled & ((1u128 << s) - 1));
+        let half = 1u128 << (s - 1);
+        (q + u128::from(rem > half || (rem == half && q & 1 == 1))) as u64
+    };
+    int(out, thousandths / 1000);
+    out.push(b'.');
+    three(out, (thousandths % 1000) as u32);
+}
+
+/// A client address: mostly documentation IPv4 ranges, some IPv6.
+fn client(n: u64, out: &mut Vec<u8>) {
     match n {
-        0..=339 => format!("203.0.{}.{}", 113 + n % 3, 1 + (n * 37) % 250),
-        340..=379 => format!("198.51.100.{}", 1 + (n * 13) % 250),
-        _ => format!("2001:db8:{:x}::{:x}", n % 7, 1 + n),
+        0..=339 => {
+            out.extend_from_slice(b"203.0.");
+            int(out, 113 + n % 3);
+            out.push(b'.');
+            int(out, 1 + (n * 37) % 250);
+        }
+        340..=379 => {
+            out.extend_from_slice(b"198.51.100.");
+            int(out, 1 + (n * 13) % 250);
+        }
+        _ => {
+            use std::io::Write;
+            write!(out, "2001:db8:{:x}::{:x}", n % 7, 1 + n).expect("writing to a Vec");
+        }
     }
 }
 
@@ -328,6 +423,25 @@ fn malformed(rng: &mut SplitMix64, utc_ms: i64, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn three_decimals_are_written_as_format_writes_them() {
+        let mut rng = SplitMix64::new(3);
+        let ties = [0.0625, 0.1875, 1.0625, 2.4375, 0.0005, 1999.9995];
+        let values = (0..200_000)
+            .map(|i| match i % 3 {
+                0 => rng.unit() * 10.0,
+                1 => 50.0 + rng.unit() * 2000.0,
+                _ => (rng.below(2_000_000) as f64 + 0.5) / 1000.0,
+            })
+            .chain(ties)
+            .chain([0.0, 0.9, 1e-300, 5e-324, 123456.0]);
+        for d in values {
+            let mut out = Vec::new();
+            millis3(&mut out, d);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{d:.3}"), "{d:e}");
+        }
+    }
 
     #[test]
     fn splitmix_is_fixed_for_a_seed() {
