@@ -7,7 +7,6 @@
 //! as a UTC-adjusted millisecond timestamp.
 
 use std::fmt;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -203,9 +202,17 @@ impl fmt::Display for ConversionError {
 }
 
 /// Rows of one partition, buffered until they are written as one Parquet file.
+///
+/// New rows go into plain column vectors; [`RowBuffer::encode`] moves them into the object's
+/// Parquet pages in memory now and then, so a buffer holds compressed pages rather than raw rows
+/// and the vectors are reused while still in cache.
 pub struct RowBuffer {
     columns: Vec<Column>,
+    /// Rows in `columns`, not encoded yet.
     rows: usize,
+    /// The Parquet object so far, and how many rows it holds.
+    encoded: Option<ArrowWriter<Vec<u8>>>,
+    encoded_rows: usize,
     /// JSON bytes of the rows held: the measure Firehose's buffer size is checked against.
     pub bytes: usize,
 }
@@ -279,12 +286,15 @@ impl RowBuffer {
         RowBuffer {
             columns: COLUMNS.iter().map(|c| Column::new(c.ty)).collect(),
             rows: 0,
+            encoded: None,
+            encoded_rows: 0,
             bytes: 0,
         }
     }
 
+    /// Rows held, encoded or not.
     pub fn rows(&self) -> usize {
-        self.rows
+        self.encoded_rows + self.rows
     }
 
     pub fn mark(&self) -> Mark {
@@ -294,8 +304,9 @@ impl RowBuffer {
         }
     }
 
-    /// Takes back every row appended since `mark`.
+    /// Takes back every row appended since `mark` (taken after the last [`RowBuffer::encode`]).
     pub fn truncate(&mut self, mark: Mark) {
+        debug_assert!(mark.rows <= self.rows, "a mark from before the last encode");
         for c in &mut self.columns {
             c.truncate(mark.rows);
         }
@@ -354,7 +365,7 @@ impl RowBuffer {
         Ok(())
     }
 
-    /// The buffered rows as one Arrow batch; the buffer is empty afterwards.
+    /// The rows not encoded yet as one Arrow batch; they are gone from the buffer afterwards.
     pub fn finish_batch(&mut self) -> RecordBatch {
         let arrays: Vec<ArrayRef> = self
             .columns
@@ -363,26 +374,53 @@ impl RowBuffer {
             .map(|(c, col)| c.finish(col.ty))
             .collect();
         self.rows = 0;
-        self.bytes = 0;
         RecordBatch::try_new(arrow_schema(), arrays).expect("columns follow the schema")
     }
 
-    /// Writes the buffered rows as a Snappy Parquet file at `path` (parents created).
+    /// Encodes the rows not encoded yet into the object's Parquet pages, when there are at
+    /// least `min_rows`. No row appended before this can be taken back afterwards.
+    pub fn encode(&mut self, min_rows: usize) -> std::io::Result<()> {
+        if self.rows < min_rows.max(1) {
+            return Ok(());
+        }
+        let batch = self.finish_batch();
+        let w = match &mut self.encoded {
+            Some(w) => w,
+            None => self.encoded.insert(
+                ArrowWriter::try_new(Vec::new(), arrow_schema(), Some(writer_properties()))
+                    .map_err(std::io::Error::other)?,
+            ),
+        };
+        w.write(&batch).map_err(std::io::Error::other)?;
+        self.encoded_rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// Writes every row held as one Snappy Parquet file at `path` (parents created) and empties
+    /// the buffer. Returns the file's size.
     pub fn write_parquet(&mut self, path: &Path) -> std::io::Result<u64> {
+        self.encode(0)?;
+        let w = match self.encoded.take() {
+            Some(w) => w,
+            None => ArrowWriter::try_new(Vec::new(), arrow_schema(), Some(writer_properties()))
+                .map_err(std::io::Error::other)?,
+        };
+        let object = w.into_inner().map_err(std::io::Error::other)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let batch = self.finish_batch();
-        let file = File::create(path)?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .build();
-        let mut w = ArrowWriter::try_new(file, arrow_schema(), Some(props))
-            .map_err(std::io::Error::other)?;
-        w.write(&batch).map_err(std::io::Error::other)?;
-        w.close().map_err(std::io::Error::other)?;
-        Ok(std::fs::metadata(path)?.len())
+        std::fs::write(path, &object)?;
+        self.encoded_rows = 0;
+        self.bytes = 0;
+        Ok(object.len() as u64)
     }
+}
+
+/// How Firehose's record format conversion writes Parquet: Snappy-compressed.
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build()
 }
 
 /// Reads `yyyy-MM-dd HH:mm:ss[.SSS]` as a UTC instant in milliseconds.

@@ -404,19 +404,39 @@ fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
         return Some(None);
     }
     // Digits with at most one dot: no exponents, signs, inf or nan, which `f64::from_str` takes.
-    let dots = t.iter().filter(|&&b| b == b'.').count();
-    if t.is_empty()
-        || dots > 1
-        || !t.iter().all(|&b| b.is_ascii_digit() || b == b'.')
-        || !t.iter().any(u8::is_ascii_digit)
-    {
+    let (mut mantissa, mut digits, mut decimals, mut dot) = (0u64, 0u32, 0u32, false);
+    for &b in t {
+        match b {
+            b'0'..=b'9' => {
+                if digits < 19 {
+                    mantissa = mantissa * 10 + (b - b'0') as u64;
+                }
+                digits += 1;
+                decimals += dot as u32;
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 {
         return None;
+    }
+    // Clinger's fast path: both operands are exact doubles and IEEE division rounds correctly,
+    // so this is the value `f64::from_str` gives, without its general machinery.
+    if digits <= 15 && decimals <= 22 {
+        return Some(Some(mantissa as f64 / POW10[decimals as usize]));
     }
     // Only ASCII digits and a dot: valid UTF-8 and a valid float.
     let s = std::str::from_utf8(t).ok()?;
     // A 400-digit number parses to infinity, which no JSON or Parquet double can hold.
     s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Some)
 }
+
+/// The powers of ten that are exact doubles.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
     if t.raw == b"-" {
@@ -563,6 +583,60 @@ fn strip_ansi_in_place(line: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_exactly_as_f64_from_str_reads_them() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases: Vec<String> = [
+            "0",
+            "0.0",
+            ".5",
+            "5.",
+            "3.412",
+            "0.1",
+            "0.3",
+            "1999.9995",
+            "123456789012345",
+            "1234567890123456",
+            "0.00000000000000000000001",
+            "9007199254740993",
+            "00000000000000001.5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..100_000 {
+            let int = next() % 10u64.pow((next() % 12) as u32 + 1);
+            let frac_digits = (next() % 10) as usize;
+            let frac = format!(
+                "{:0w$}",
+                next() % 10u64.pow(frac_digits as u32),
+                w = frac_digits
+            );
+            cases.push(if frac_digits == 0 {
+                int.to_string()
+            } else {
+                format!("{int}.{frac}")
+            });
+        }
+        for c in &cases {
+            assert_eq!(
+                parse_duration(c.as_bytes()),
+                Some(Some(c.parse::<f64>().unwrap())),
+                "{c}"
+            );
+        }
+        for bad in ["", ".", "1.2.3", "1e5", "-1", "+1", "inf", "nan", "1,5"] {
+            assert_eq!(parse_duration(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(parse_duration(b"-"), Some(None));
+    }
 
     #[test]
     fn ansi_codes_are_removed() {

@@ -150,6 +150,10 @@ impl Sink for Lake {
     }
 }
 
+/// Rows a partition collects before they are encoded into its Parquet pages: enough for the
+/// encoders to work in long runs, few enough to stay in cache.
+const ENCODE_ROWS: usize = 16_384;
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -267,11 +271,19 @@ impl Replay {
         }
     }
 
-    /// Firehose writes a partition's object when its buffer fills.
+    /// Firehose writes a partition's object when its buffer fills. Between invocations no
+    /// record is in progress, so rows can also be encoded.
     fn write_full_partitions(&mut self) -> io::Result<()> {
         for p in 0..self.lake.partitions.len() {
             if self.lake.partitions[p].1.bytes >= self.opts.partition_buffer {
                 self.write_partition(p)?;
+            } else {
+                self.lake.partitions[p].1.encode(
+                    std::env::var("EXP_ROWS")
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(ENCODE_ROWS),
+                )?;
             }
         }
         Ok(())

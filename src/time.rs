@@ -296,6 +296,44 @@ impl Zone {
     }
 }
 
+/// The partition keys of the last local hour seen. Lines arrive in time order, so nearly every
+/// line falls in the same hour as the one before and skips the time-zone lookup.
+#[derive(Clone, Debug, Default)]
+pub struct HourCache {
+    /// UTC instants `[from, to)` that share `keys`.
+    from: i64,
+    to: i64,
+    keys: Option<PartitionKeys>,
+}
+
+impl HourCache {
+    /// [`PartitionKeys::of`], remembered for the rest of the local hour.
+    #[inline]
+    pub fn keys(&mut self, utc_ms: i64, zone: &Zone) -> PartitionKeys {
+        if let Some(k) = self.keys {
+            if utc_ms >= self.from && utc_ms < self.to {
+                return k;
+            }
+        }
+        let off = zone.offset_at_utc_ms(utc_ms) as i64 * 1000;
+        let local = utc_ms.saturating_add(off);
+        let c = civil_from_ms(local);
+        let keys = PartitionKeys {
+            year: c.year,
+            month: c.month,
+            day: c.day,
+            hour: c.hour,
+        };
+        let from = local.div_euclid(3_600_000) * 3_600_000 - off;
+        let to = from.saturating_add(3_600_000);
+        // Only an hour with one offset throughout is remembered (not one a DST change cuts).
+        let same = |t: i64| zone.offset_at_utc_ms(t) as i64 * 1000 == off;
+        self.keys = (same(from) && same(to - 1)).then_some(keys);
+        (self.from, self.to) = (from, to);
+        keys
+    }
+}
+
 /// The Firehose dynamic-partition keys of a record: the event instant in `PARTITION_TZ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PartitionKeys {
@@ -386,6 +424,37 @@ mod tests {
         assert_eq!(ts(ms), "2026-11-22 23:30:00.000");
         let keys = PartitionKeys::of(ms, &Zone::named("Asia/Seoul").unwrap());
         assert_eq!(keys.s3_prefix(), "year=2026/month=11/day=23/hour=08/");
+    }
+
+    #[test]
+    fn the_hour_cache_gives_what_partition_keys_of_gives() {
+        let mut cache = HourCache::default();
+        for zone in [
+            "Asia/Seoul",
+            "America/New_York",
+            "Asia/Kolkata",
+            "Australia/Lord_Howe",
+            "UTC",
+        ] {
+            let z = Zone::named(zone).unwrap();
+            // Across the 2026 DST changes in New York (March 8, November 1) and Lord Howe
+            // (April 5, October 4, half-hour shifts), in steps that hit every hour edge.
+            for start in [
+                1_772_900_000_000i64,
+                1_793_400_000_000,
+                1_775_300_000_000,
+                1_791_000_000_000,
+            ] {
+                for i in 0..2_000 {
+                    let t = start + i * 97_000;
+                    assert_eq!(cache.keys(t, &z), PartitionKeys::of(t, &z), "{zone} {t}");
+                }
+                for i in (0..2_000).rev() {
+                    let t = start + i * 97_000 + 13;
+                    assert_eq!(cache.keys(t, &z), PartitionKeys::of(t, &z), "{zone} {t}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             Format::Werkzeug => LogFormat::Werkzeug,
         },
     };
+    super::widen_pipe(1);
     let stdout = std::io::stdout();
     generate(&opts, &mut stdout.lock()).map_err(|e| CliError::Io(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
