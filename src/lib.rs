@@ -17,6 +17,7 @@
 //! | [`generate`] | deterministic synthetic traffic for one KST day |
 //! | [`replay`] | the local stand-in for Firehose + S3 |
 //! | [`lake`] | JSON → Parquet by the Glue schema, and the S3 key layout |
+//! | [`scan`] | byte-class scans 16 bytes at a time (SSE2) for the parser and the JSON writer |
 //! | [`cli`] | the `accesslog` commands |
 //!
 //! ```
@@ -41,5 +42,6 @@ pub mod metrics;
 pub mod parser;
 pub mod record;
 pub mod replay;
+pub mod scan;
 pub mod schema;
 pub mod time;

@@ -25,6 +25,7 @@ use memchr::{memchr, memchr2};
 
 use crate::error::ParseError;
 use crate::record::{LogFormat, Record, Text, Warning};
+use crate::scan;
 use crate::time::{parse_logged_time, Zone, MAX_MS, MIN_MS};
 
 /// Parses lines; holds the zone used for timestamps without an offset.
@@ -502,17 +503,21 @@ fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
     if target.is_empty() {
         return None;
     }
-    // One pass over the target: no control bytes, and where the query starts.
-    let mut query_at = None;
-    for (i, &b) in target.iter().enumerate() {
-        if b <= b' ' || b == 0x7f {
-            return None;
-        }
-        if b == b'?' && query_at.is_none() {
-            query_at = Some(i);
-        }
-    }
+    let query_at = scan_target(target)?;
     Some((method, target, proto, query_at))
+}
+
+/// One pass over a request target: `None` if it holds a space, a control byte or DEL (then it
+/// is not a target), else where its first `?` is.
+fn scan_target(t: &[u8]) -> Option<Option<usize>> {
+    let q = scan::first_query_or_invalid(t, 0);
+    if q == t.len() {
+        return Some(None);
+    }
+    if t[q] != b'?' || scan::first_invalid_in_target(t, q + 1) != t.len() {
+        return None;
+    }
+    Some(Some(q))
 }
 
 /// RFC 9110 token characters: what a method can be made of.
@@ -583,6 +588,28 @@ fn strip_ansi_in_place(line: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_scan_agrees_with_its_definition_at_every_offset() {
+        let definition = |t: &[u8]| -> Option<Option<usize>> {
+            if t.iter().any(|&b| b <= b' ' || b == 0x7f) {
+                return None;
+            }
+            Some(t.iter().position(|&b| b == b'?'))
+        };
+        let base = b"/api/items/caf\xc3\xa9/abcdefghijklmnopqrstuvwxyz0123456789".to_vec();
+        for special in [b' ', 0, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xff, b'?', b'a'] {
+            for at in 0..base.len() {
+                let mut t = base.clone();
+                t[at] = special;
+                assert_eq!(scan_target(&t), definition(&t), "{special:#x} at {at}");
+                // A second `?` later on does not move the query start.
+                let mut two = t.clone();
+                two.extend_from_slice(b"?x=1&y=?");
+                assert_eq!(scan_target(&two), definition(&two), "{special:#x} at {at}");
+            }
+        }
+    }
 
     #[test]
     fn durations_read_exactly_as_f64_from_str_reads_them() {
