@@ -216,18 +216,22 @@ pub struct Response<'o> {
 }
 
 impl<'o> Response<'o> {
-    pub fn new(out: &'o mut Vec<u8>) -> Response<'o> {
+    /// Starts a response in `out`; `json` is scratch space (kept across invocations so a warm
+    /// Lambda does not grow it again).
+    pub fn new(out: &'o mut Vec<u8>, mut json: Vec<u8>) -> Response<'o> {
         out.extend_from_slice(b"{\"records\":[");
+        json.clear();
         Response {
             out,
-            json: Vec::new(),
+            json,
             entries: 0,
         }
     }
 
-    /// Closes the JSON array and object.
-    pub fn finish(self) {
+    /// Closes the JSON array and object, and hands back the scratch space.
+    pub fn finish(self) -> Vec<u8> {
         self.out.extend_from_slice(b"]}");
+        self.json
     }
 
     fn head(&mut self, record_id: &str) {
@@ -287,6 +291,7 @@ pub struct Buffers {
     line: LineScratch,
     fail_costs: Vec<usize>,
     hours: HourCache,
+    response_json: Vec<u8>,
 }
 
 /// The Firehose processor.
@@ -325,9 +330,9 @@ impl Transformer {
         let event = Event::parse(event)?;
         let inputs = event.inputs();
         let start = out.len();
-        let mut response = Response::new(out);
+        let mut response = Response::new(out, std::mem::take(&mut bufs.response_json));
         let mut summary = self.run(&inputs, &mut response, bufs);
-        response.finish();
+        bufs.response_json = response.finish();
         debug_assert_eq!(summary.response_bytes as usize, out.len() - start);
         summary.invocation_id = event.invocation_id().to_string();
         Ok(summary)

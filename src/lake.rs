@@ -1,10 +1,12 @@
-//! The local lake: JSON records → Parquet by the Glue schema, the way Firehose's record format
-//! conversion does it (OpenX JSON SerDe in, Snappy Parquet out), and the S3 key layout of SPEC §2.
+//! The local lake: records → Parquet by the Glue schema, as Firehose's record format conversion
+//! makes them (OpenX JSON SerDe in, Snappy Parquet out), and the S3 key layout of SPEC §2.
 //!
 //! The Arrow schema is derived from [`crate::schema::COLUMNS`], so the Parquet files, the Glue
-//! table and the Athena DDL cannot disagree. Like the OpenX SerDe, keys that are not columns are
-//! ignored and missing keys become nulls; `ts` is read from `yyyy-MM-dd HH:mm:ss.SSS` and stored
-//! as a UTC-adjusted millisecond timestamp.
+//! table and the Athena DDL cannot disagree. [`RowBuffer::append_json`] is the conversion as
+//! Firehose does it: like the OpenX SerDe, keys that are not columns are ignored and missing keys
+//! become nulls; `ts` is read from `yyyy-MM-dd HH:mm:ss.SSS` and stored as a UTC-adjusted
+//! millisecond timestamp. [`RowBuffer::append_record`] gives the same row straight from a parsed
+//! record (what `accesslog replay` uses); tests hold the two to each other.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
