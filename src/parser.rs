@@ -510,14 +510,19 @@ fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
 /// One pass over a request target: `None` if it holds a space, a control byte or DEL (then it
 /// is not a target), else where its first `?` is.
 fn scan_target(t: &[u8]) -> Option<Option<usize>> {
-    let q = scan::first_query_or_invalid(t, 0);
-    if q == t.len() {
-        return Some(None);
+    let mut query_at = None;
+    let mut i = 0;
+    loop {
+        i = scan::first_query_or_invalid(t, i);
+        match t.get(i) {
+            None => return Some(query_at),
+            Some(b'?') => {
+                query_at = query_at.or(Some(i));
+                i += 1;
+            }
+            Some(_) => return None,
+        }
     }
-    if t[q] != b'?' || scan::first_invalid_in_target(t, q + 1) != t.len() {
-        return None;
-    }
-    Some(Some(q))
 }
 
 /// RFC 9110 token characters: what a method can be made of.

@@ -124,33 +124,6 @@ pub fn first_query_or_invalid(s: &[u8], from: usize) -> usize {
     }
 }
 
-/// The first byte at or after `from` that [`not_in_target`] picks, or `s.len()`.
-#[inline]
-pub fn first_invalid_in_target(s: &[u8], from: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        first(
-            s,
-            from,
-            // SAFETY: see `load`.
-            |b| unsafe {
-                let v = load(b);
-                let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
-                let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-                _mm_movemask_epi8(_mm_or_si128(low, del)) as u32
-            },
-            not_in_target,
-        )
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        s[from..]
-            .iter()
-            .position(|&b| not_in_target(b))
-            .map_or(s.len(), |p| from + p)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,11 +152,6 @@ mod tests {
                         assert_eq!(
                             first_query_or_invalid(&s, from),
                             def(|b| b == b'?' || not_in_target(b)),
-                            "{case}"
-                        );
-                        assert_eq!(
-                            first_invalid_in_target(&s, from),
-                            def(not_in_target),
                             "{case}"
                         );
                     }
