@@ -278,12 +278,7 @@ impl Replay {
             if self.lake.partitions[p].1.bytes >= self.opts.partition_buffer {
                 self.write_partition(p)?;
             } else {
-                self.lake.partitions[p].1.encode(
-                    std::env::var("EXP_ROWS")
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(ENCODE_ROWS),
-                )?;
+                self.lake.partitions[p].1.encode(ENCODE_ROWS)?;
             }
         }
         Ok(())
