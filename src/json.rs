@@ -26,46 +26,40 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Writes `s` as a JSON string; bytes that are not UTF-8 become U+FFFD.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    loop {
-        i = skip_plain(s, i);
-        let Some(&c) = s.get(i) else { break };
+    // Nearly every field is plain: copied in one pass, and that is the whole string.
+    let plain = crate::scan::copy_plain(out, s);
+    if plain < s.len() {
+        write_special(out, s, plain);
+    }
+    out.push(b'"');
+}
+
+/// The rest of a string from its first special byte at `i` (the part before it is written).
+#[inline(never)]
+fn write_special(out: &mut Vec<u8>, s: &[u8], mut i: usize) {
+    let mut start = i;
+    while let Some(&c) = s.get(i) {
         if c >= 0x80 {
             // Non-ASCII: validate the rest once and take the general path.
             out.extend_from_slice(&s[start..i]);
             write_rest(out, &s[i..]);
-            out.push(b'"');
             return;
         }
         out.extend_from_slice(&s[start..i]);
         escape_byte(out, c);
         i += 1;
         start = i;
+        i = skip_plain(s, i);
     }
     out.extend_from_slice(&s[start..]);
-    out.push(b'"');
 }
 
 #[inline]
 fn skip_plain(s: &[u8], i: usize) -> usize {
     crate::scan::first_json_special(s, i)
-}
-
-/// True when a little-endian word holds a byte below 0x20, `"`, `\\` or a byte of 0x80 and up.
-#[inline]
-fn needs_attention(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (control
-        | has_zero(w ^ (ONES * b'"' as u64))
-        | has_zero(w ^ (ONES * b'\\' as u64))
-        | (w & HIGH))
-        != 0
 }
 
 /// The tail of a string from its first non-ASCII byte: UTF-8 repaired, then escaped.
@@ -119,7 +113,7 @@ pub fn escaped_len(s: &[u8]) -> usize {
     let mut chunks = s.chunks_exact(8);
     for chunk in &mut chunks {
         let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        n += if needs_attention(w) {
+        n += if crate::scan::word_has_json_special(w) {
             chunk.iter().map(|&c| byte_len(c)).sum()
         } else {
             8
@@ -332,11 +326,10 @@ mod tests {
 
     #[test]
     fn the_fast_path_agrees_with_serde_json_on_every_byte_at_every_offset() {
-        // Each special byte at each position of a 41-byte string crosses every path: two
-        // 16-byte steps, an 8-byte step and the byte-at-a-time tail.
+        // Every length up to 41 takes the short-word, single-block and overlapping-tail paths.
         for special in (0u8..0x20).chain([b'"', b'\\', 0x7f, b'a']) {
-            for at in 0..41 {
-                let mut input = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO".to_vec();
+            for (len, at) in (1..=41).flat_map(|len| (0..len).map(move |at| (len, at))) {
+                let mut input = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO"[..len].to_vec();
                 input[at] = special;
                 let text = String::from_utf8(input.clone()).unwrap();
                 let mut v = Vec::new();

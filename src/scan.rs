@@ -10,7 +10,7 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
     __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
-    _mm_or_si128, _mm_set1_epi8,
+    _mm_or_si128, _mm_set1_epi8, _mm_storeu_si128,
 };
 
 /// The index of the first byte at or after `from` for which `class` sets a bit (bit `k` of
@@ -60,6 +60,111 @@ pub fn json_special(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80
 }
 
+/// The [`json_special`] bytes of a block, as a mask (bit `k` is byte `k`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn json_special_mask(v: __m128i) -> u32 {
+    // SAFETY: SSE2 is in the x86-64 baseline; these intrinsics only compute on registers.
+    unsafe {
+        // Signed compare: bytes of 0x80 and up are negative, so they are "below 0x20".
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))) as u32
+    }
+}
+
+/// Appends to `out` the bytes of `s` before its first [`json_special`] byte and returns how
+/// many that is (`s.len()` when there is none): the JSON writer's fast path, which scans and
+/// copies in the same 16-byte steps instead of scanning first and then calling `memcpy` for
+/// what are mostly short fields.
+#[inline]
+pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
+    let n = s.len();
+    out.reserve(n);
+    let start = out.len();
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `reserve` left at least `n` bytes of spare capacity after `start`. Every load
+    // reads 16 or 8 bytes inside `s` (blocks are only used when `n >= 16`, words when `n >= 8`)
+    // and every store writes the same offsets inside that spare capacity; the length is then
+    // set to cover only bytes that were written and are plain.
+    unsafe {
+        let src = s.as_ptr();
+        let dst = out.as_mut_ptr().add(start);
+        let plain = if n >= 16 {
+            let mut i = 0;
+            loop {
+                if i + 16 > n {
+                    // The last 16 bytes overlap bytes already copied; their bits are shifted out.
+                    let at = n - 16;
+                    let v = _mm_loadu_si128(src.add(at) as *const __m128i);
+                    _mm_storeu_si128(dst.add(at) as *mut __m128i, v);
+                    let m = json_special_mask(v) >> (i - at);
+                    break if m != 0 {
+                        i + m.trailing_zeros() as usize
+                    } else {
+                        n
+                    };
+                }
+                let v = _mm_loadu_si128(src.add(i) as *const __m128i);
+                _mm_storeu_si128(dst.add(i) as *mut __m128i, v);
+                let m = json_special_mask(v);
+                if m != 0 {
+                    break i + m.trailing_zeros() as usize;
+                }
+                i += 16;
+                if i == n {
+                    break n;
+                }
+            }
+        } else if n >= 8 {
+            // Two overlapping words cover 8 to 15 bytes.
+            let (a, b) = (
+                (src as *const u64).read_unaligned(),
+                (src.add(n - 8) as *const u64).read_unaligned(),
+            );
+            if !word_has_json_special(a) && !word_has_json_special(b) {
+                (dst as *mut u64).write_unaligned(a);
+                (dst.add(n - 8) as *mut u64).write_unaligned(b);
+                n
+            } else {
+                let p = s.iter().position(|&b| json_special(b)).unwrap_or(n);
+                std::ptr::copy_nonoverlapping(src, dst, p);
+                p
+            }
+        } else {
+            let p = s.iter().position(|&b| json_special(b)).unwrap_or(n);
+            for k in 0..p {
+                *dst.add(k) = *src.add(k);
+            }
+            p
+        };
+        out.set_len(start + plain);
+        plain
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let p = s.iter().position(|&b| json_special(b)).unwrap_or(n);
+        out.extend_from_slice(&s[..p]);
+        p
+    }
+}
+
+/// True when a little-endian word holds a [`json_special`] byte (exact: the "has a byte less
+/// than" and "has a zero byte" word tricks report no false positives for the word as a whole).
+#[inline]
+pub fn word_has_json_special(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (control
+        | has_zero(w ^ (ONES * b'"' as u64))
+        | has_zero(w ^ (ONES * b'\\' as u64))
+        | (w & HIGH))
+        != 0
+}
+
 /// The first byte at or after `from` that [`json_special`] picks, or `s.len()`.
 #[inline]
 pub fn first_json_special(s: &[u8], from: usize) -> usize {
@@ -69,14 +174,7 @@ pub fn first_json_special(s: &[u8], from: usize) -> usize {
             s,
             from,
             // SAFETY: see `load`.
-            |b| unsafe {
-                let v = load(b);
-                // Signed compare: bytes of 0x80 and up are negative, so they are "below 0x20".
-                let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-                _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))) as u32
-            },
+            |b| json_special_mask(unsafe { load(b) }),
             json_special,
         )
     }
@@ -129,9 +227,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_word_test_is_exact_for_every_byte_at_every_position() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut w = *b"plain ok";
+                w[at] = b;
+                assert_eq!(
+                    word_has_json_special(u64::from_le_bytes(w)),
+                    json_special(b),
+                    "{b:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_scan_finds_what_its_definition_finds_at_every_offset() {
         let base = b"/api/items/abcdefghijklmnopqrstuvwxyz0123456789-ABCDEF".to_vec();
-        for len in [0, 1, 7, 15, 16, 17, 31, 32, 33, base.len()] {
+        for len in [0, 1, 3, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, base.len()] {
             for special in [
                 b' ', 0, 0x1f, 0x20, 0x21, b'"', b'\\', b'?', 0x7f, 0x80, 0xff, b'a',
             ] {
@@ -149,6 +262,11 @@ mod tests {
                         };
                         let case = format!("len {len} {special:#x} at {at} from {from}");
                         assert_eq!(first_json_special(&s, from), def(json_special), "{case}");
+                        let mut out = b"before".to_vec();
+                        let plain = copy_plain(&mut out, &s[from..]);
+                        assert_eq!(plain, def(json_special) - from, "{case}");
+                        assert_eq!(out[..6], *b"before", "{case}");
+                        assert_eq!(out[6..], s[from..from + plain], "{case}");
                         assert_eq!(
                             first_query_or_invalid(&s, from),
                             def(|b| b == b'?' || not_in_target(b)),
