@@ -12,16 +12,16 @@
 //! werkzeug        host - - [dd/Mon/yyyy HH:MM:SS] "request" status size   (no offset, ANSI colours)
 //! ```
 //!
-//! Quoted fields are scanned with `memchr`, so the cost is linear in the line length and nothing
-//! backtracks. Servers that escape quotes (Apache `\"`, nginx `\x22`) give an exact split. Servers
-//! that do not (gunicorn, werkzeug) can write a bare `"` inside a field; a quote only closes a
-//! field when what follows it is what the format puts there (` 200 ` after the request, ` "` after
-//! the referrer, the end of the line or ` "`/` 1.5` after the user agent), and a record where a
-//! bare quote had to be skipped gets `parse_warning = ambiguous_quotes`. A line that ends inside
-//! a quoted field is kept with what it has and `parse_warning = truncated`: the event time is
-//! known, so the event is not lost, and nothing is guessed.
+//! Quoted fields are scanned 16 bytes at a time ([`crate::scan`]), so the cost is linear in the
+//! line length and nothing backtracks. Servers that escape quotes (Apache `\"`, nginx `\x22`) give
+//! an exact split. Servers that do not (gunicorn, werkzeug) can write a bare `"` inside a field; a
+//! quote only closes a field when what follows it is what the format puts there (` 200 ` after the
+//! request, ` "` after the referrer, the end of the line or ` "`/` 1.5` after the user agent), and
+//! a record where a bare quote had to be skipped gets `parse_warning = ambiguous_quotes`. A line
+//! that ends inside a quoted field is kept with what it has and `parse_warning = truncated`: the
+//! event time is known, so the event is not lost, and nothing is guessed.
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 use crate::error::ParseError;
 use crate::record::{LogFormat, Record, Text, Warning};
@@ -70,7 +70,7 @@ impl Parser {
 
         // The client fields end at the first " [" that opens the timestamp.
         let lb = find_time_open(s).ok_or(ParseError::NoTimestamp)?;
-        let rb = lb + 1 + memchr(b']', &s[lb + 1..]).ok_or(ParseError::NoTimestamp)?;
+        let rb = scan::find(s, lb + 1, b']').ok_or(ParseError::NoTimestamp)?;
         let time = parse_logged_time(&s[lb + 1..rb])?;
         let werkzeug_time = s[lb + 12] == b' ';
         let (ts_ms, assumed) = time.to_utc_ms(&self.source_tz);
@@ -202,17 +202,21 @@ impl Parser {
     /// empty user as `""`; a user name may hold spaces, so the user is everything after the
     /// ident.
     fn client_fields<'a>(&self, s: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
-        let mut parts = s.splitn(2, |&b| b == b' ');
-        let first = parts.next().unwrap_or_default();
-        let rest = parts.next().ok_or(ParseError::MissingHost)?;
+        let sp = scan::find(s, 0, b' ').ok_or(ParseError::MissingHost)?;
+        let (first, rest) = (&s[..sp], &s[sp + 1..]);
         if first.is_empty() {
             return Err(ParseError::MissingHost);
         }
-        let words = rest.iter().filter(|&&b| b == b' ').count() + 1;
-        let (host, rest) = if words == 3 && looks_like_vhost(first) {
+        // Exactly three words after the first: `host ident user` behind a vhost.
+        let three_words = scan::find(rest, 0, b' ')
+            .and_then(|a| scan::find(rest, a + 1, b' '))
+            .is_some_and(|b| scan::find(rest, b + 1, b' ').is_none());
+        let (host, rest) = if three_words && looks_like_vhost(first) {
             rec.vhost = Some(Text::plain(first));
-            let mut p = rest.splitn(2, |&b| b == b' ');
-            (p.next().unwrap_or_default(), p.next().unwrap_or_default())
+            match scan::find(rest, 0, b' ') {
+                Some(p) => (&rest[..p], &rest[p + 1..]),
+                None => (rest, &[][..]),
+            }
         } else {
             (first, rest)
         };
@@ -221,7 +225,7 @@ impl Parser {
         }
         rec.remote_host = Text::plain(host);
         // ident is not a column; skip it.
-        let user = match memchr(b' ', rest) {
+        let user = match scan::find(rest, 0, b' ') {
             Some(sp) => &rest[sp + 1..],
             None => return Err(ParseError::MissingHost),
         };
@@ -230,7 +234,7 @@ impl Parser {
             b"\"\"" => Some(Text::plain(b"")),
             u => Some(Text {
                 raw: u,
-                escaped: memchr(b'\\', u).is_some(),
+                escaped: scan::find(u, 0, b'\\').is_some(),
             }),
         };
         Ok(())
@@ -265,8 +269,7 @@ fn trim(line: &[u8]) -> &[u8] {
 /// The `[` of ` [dd/`: a space, a bracket, then a digit.
 fn find_time_open(s: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = memchr(b'[', &s[from..]) {
-        let at = from + p;
+    while let Some(at) = scan::find(s, from, b'[') {
         if at > 0 && s[at - 1] == b' ' && s.get(at + 1).is_some_and(u8::is_ascii_digit) {
             // The whole fixed-width date must fit before `]`.
             return (s.len() > at + 21).then_some(at);
@@ -294,8 +297,7 @@ fn quoted<'a>(s: &'a [u8], start: usize, closes: fn(&[u8], usize) -> bool) -> Qu
         truncated: false,
         ambiguous,
     };
-    while let Some(p) = memchr2(b'"', b'\\', &s[at.min(s.len())..]) {
-        let pos = at + p;
+    while let Some(pos) = scan::find2(s, at.min(s.len()), b'"', b'\\') {
         if s[pos] == b'\\' {
             escaped = true;
             at = pos + 2;
@@ -456,7 +458,7 @@ fn set_request<'a>(rec: &mut Record<'a>, req: Text<'a>, truncated: bool) {
         if let Some((m, target, proto, query_at)) = split_request(raw) {
             let sub = |r: &'a [u8]| Text {
                 raw: r,
-                escaped: req.escaped && memchr(b'\\', r).is_some(),
+                escaped: req.escaped && scan::find(r, 0, b'\\').is_some(),
             };
             rec.method = Some(sub(m));
             match query_at {
@@ -484,13 +486,13 @@ fn trim_end_spaces(s: &[u8]) -> &[u8] {
 type RequestParts<'a> = (&'a [u8], &'a [u8], Option<&'a [u8]>, Option<usize>);
 
 fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
-    let sp1 = memchr(b' ', s)?;
+    let sp1 = scan::find(s, 0, b' ')?;
     let method = &s[..sp1];
     if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
         return None;
     }
     let rest = &s[sp1 + 1..];
-    let (target, proto) = match memchr(b' ', rest) {
+    let (target, proto) = match scan::find(rest, 0, b' ') {
         None => (rest, None),
         Some(sp2) => {
             let proto = &rest[sp2 + 1..];
