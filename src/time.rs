@@ -220,35 +220,58 @@ pub const MIN_MS: i64 = -62_135_596_800_000;
 pub const MAX_MS: i64 = 253_402_300_799_999;
 
 /// Writes `yyyy-MM-dd HH:mm:ss.SSS`, the form the OpenX JSON SerDe reads as a timestamp.
+///
+/// The date part is remembered per thread for the last day written: lines arrive in time order,
+/// so nearly every line reuses it and only the time of day is computed.
+#[inline]
 pub fn write_ts(ms: i64, out: &mut Vec<u8>) {
-    let c = civil_from_ms(ms);
-    let y = c.year as u32;
-    let buf = [
-        b'0' + (y / 1000 % 10) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-        b'-',
-        b'0' + (c.month / 10) as u8,
-        b'0' + (c.month % 10) as u8,
-        b'-',
-        b'0' + (c.day / 10) as u8,
-        b'0' + (c.day % 10) as u8,
-        b' ',
-        b'0' + (c.hour / 10) as u8,
-        b'0' + (c.hour % 10) as u8,
+    use std::cell::Cell;
+    thread_local! {
+        static LAST_DAY: Cell<(i64, [u8; 11])> = const { Cell::new((i64::MIN, [0; 11])) };
+    }
+    let days = ms.div_euclid(MS_PER_DAY);
+    let rem = ms.rem_euclid(MS_PER_DAY) as u32;
+    let date = LAST_DAY.with(|last| {
+        let (day, date) = last.get();
+        if day == days {
+            return date;
+        }
+        let (y, month, d) = civil_from_days(days);
+        let y = y as u32;
+        let date = [
+            b'0' + (y / 1000 % 10) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + (month / 10) as u8,
+            b'0' + (month % 10) as u8,
+            b'-',
+            b'0' + (d / 10) as u8,
+            b'0' + (d % 10) as u8,
+            b' ',
+        ];
+        last.set((days, date));
+        date
+    });
+    let (secs, millis) = (rem / 1000, rem % 1000);
+    let (hour, minute, second) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let time = [
+        b'0' + (hour / 10) as u8,
+        b'0' + (hour % 10) as u8,
         b':',
-        b'0' + (c.minute / 10) as u8,
-        b'0' + (c.minute % 10) as u8,
+        b'0' + (minute / 10) as u8,
+        b'0' + (minute % 10) as u8,
         b':',
-        b'0' + (c.second / 10) as u8,
-        b'0' + (c.second % 10) as u8,
+        b'0' + (second / 10) as u8,
+        b'0' + (second % 10) as u8,
         b'.',
-        b'0' + (c.millis / 100) as u8,
-        b'0' + (c.millis / 10 % 10) as u8,
-        b'0' + (c.millis % 10) as u8,
+        b'0' + (millis / 100) as u8,
+        b'0' + (millis / 10 % 10) as u8,
+        b'0' + (millis % 10) as u8,
     ];
-    out.extend_from_slice(&buf);
+    out.extend_from_slice(&date);
+    out.extend_from_slice(&time);
 }
 
 /// A time zone given by name (`Asia/Seoul`, `UTC`) in the configuration.
@@ -400,6 +423,32 @@ mod tests {
         let mut v = Vec::new();
         write_ts(ms, &mut v);
         String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn write_ts_agrees_with_chrono_whatever_day_came_before() {
+        // Instants that jump between days, back and forth, and walk across midnights: the
+        // remembered date must never leak into another day.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut ms = utc("2015-05-17 10:05:03.000");
+        for i in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ms = match i % 4 {
+                0 => ((x >> 1) % (MAX_MS - MIN_MS) as u64) as i64 + MIN_MS,
+                1 => ms.clamp(MIN_MS + MS_PER_DAY, MAX_MS - MS_PER_DAY) - 1,
+                _ => (ms + (x % 7_200_000) as i64).min(MAX_MS),
+            };
+            let expected = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+                .to_string();
+            assert_eq!(ts(ms), expected, "{ms}");
+        }
+        assert_eq!(ts(MIN_MS), "0001-01-01 00:00:00.000");
+        assert_eq!(ts(MAX_MS), "9999-12-31 23:59:59.999");
+        assert_eq!(ts(-1), "1969-12-31 23:59:59.999");
     }
 
     #[test]
