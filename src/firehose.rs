@@ -75,8 +75,10 @@ struct InRecord<'a> {
     record_id: Cow<'a, str>,
     #[serde(default, deserialize_with = "arrival_ms")]
     approximate_arrival_timestamp: Option<i64>,
+    /// Bytes, not `str`: base64 is ASCII and decoding checks every byte anyway, so a UTF-8
+    /// pass over a megabytes-long field would only repeat that check.
     #[serde(borrow)]
-    data: Cow<'a, str>,
+    data: Cow<'a, [u8]>,
 }
 
 /// Epoch milliseconds, as Firehose sends them (a number). Fractional numbers and digit strings
@@ -175,8 +177,8 @@ pub struct Input<'a> {
 /// A record's payload.
 #[derive(Clone, Copy, Debug)]
 pub enum Data<'a> {
-    /// As Firehose sends it: base64 text, possibly invalid.
-    Base64(&'a str),
+    /// As Firehose sends it: base64 text, possibly invalid (even as UTF-8).
+    Base64(&'a [u8]),
     /// Already decoded (replayed log lines).
     Raw(&'a [u8]),
 }
@@ -185,7 +187,7 @@ impl Data<'_> {
     /// The length of this data as a JSON string in the response (a failed record echoes it).
     fn response_len(&self) -> usize {
         match self {
-            Data::Base64(s) => escaped_len(s.as_bytes()),
+            Data::Base64(s) => crate::json::string_len(s).0,
             Data::Raw(b) => base64_simd::STANDARD.encoded_length(b.len()) + 2,
         }
     }
@@ -272,7 +274,7 @@ impl Sink for Response<'_> {
             _ => FAILED_MID,
         });
         match input.data {
-            Data::Base64(s) => write_str(self.out, s.as_bytes()),
+            Data::Base64(s) => write_str(self.out, s),
             Data::Raw(b) => {
                 self.out.push(b'"');
                 base64_simd::STANDARD.encode_append(b, self.out);
@@ -424,7 +426,7 @@ impl Transformer {
         decoded.clear();
         match rec.data {
             Data::Base64(s) => base64_simd::STANDARD
-                .decode_append(s.as_bytes(), decoded)
+                .decode_append(s, decoded)
                 .map_err(|_| FailReason::InvalidBase64)?,
             Data::Raw(b) => decoded.extend_from_slice(b),
         }

@@ -102,28 +102,19 @@ fn escape_valid(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// Length of `s` once written by [`write_str`], quotes included, for valid UTF-8 input.
+/// Record data and ids are plain ASCII, so this is nearly always one 16-byte scan.
 pub fn escaped_len(s: &[u8]) -> usize {
-    let byte_len = |c: u8| match ESCAPE[c as usize] {
-        0 => 1,
-        b'u' => 6,
-        _ => 2,
-    };
-    // Base64 data and ids are plain ASCII: eight bytes at a time.
-    let mut n = 2;
-    let mut chunks = s.chunks_exact(8);
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        n += if crate::scan::word_has_json_special(w) {
-            chunk.iter().map(|&c| byte_len(c)).sum()
-        } else {
-            8
+    let mut n = s.len() + 2;
+    let mut i = skip_plain(s, 0);
+    while let Some(&c) = s.get(i) {
+        n += match ESCAPE[c as usize] {
+            0 => 0,
+            b'u' => 5,
+            _ => 1,
         };
+        i = skip_plain(s, i + 1);
     }
-    n + chunks
-        .remainder()
-        .iter()
-        .map(|&c| byte_len(c))
-        .sum::<usize>()
+    n
 }
 
 /// Where a record's JSON goes. [`write_record`] is the one description of a record's JSON and
@@ -360,6 +351,7 @@ mod tests {
                     "{special:#x} at {at}"
                 );
                 assert_eq!(string_len(&input), (v.len(), true), "{special:#x} at {at}");
+                assert_eq!(escaped_len(&input), v.len(), "{special:#x} at {at}");
             }
         }
         let mixed = "ascii then 한국어 \" and \u{1} after";

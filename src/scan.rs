@@ -153,7 +153,7 @@ pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
 /// True when a little-endian word holds a [`json_special`] byte (exact: the "has a byte less
 /// than" and "has a zero byte" word tricks report no false positives for the word as a whole).
 #[inline]
-pub fn word_has_json_special(w: u64) -> bool {
+fn word_has_json_special(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;

@@ -458,3 +458,27 @@ fn an_unreadable_event_is_an_error_not_a_guess() {
         );
     }
 }
+
+#[test]
+fn a_record_whose_data_is_not_even_utf8_fails_alone() {
+    // Bytes that are not UTF-8 inside one record's `data` string: that record cannot be
+    // base64, so it fails by itself; its neighbours are unaffected and the response stays JSON.
+    let good = B64.encode_to_string(line("22/Nov/2026:10:00:00 +0000", "/ok"));
+    let mut ev = event_raw(vec![
+        ("bad".into(), "QUJD_MARK_".into()),
+        ("good".into(), good),
+    ]);
+    let at = ev.windows(10).position(|w| w == b"QUJD_MARK_").unwrap();
+    ev[at + 4..at + 10].copy_from_slice(b"\xff\xfe\xc3(\x80\x80");
+    let (out, summary) = transform(config(&[]), &ev);
+    let recs = records(&out);
+    assert_eq!(recs[0]["recordId"], "bad");
+    assert_eq!(recs[0]["result"], "ProcessingFailed");
+    assert_eq!(
+        recs[0]["data"], "QUJD\u{fffd}\u{fffd}\u{fffd}(\u{fffd}\u{fffd}",
+        "echoed as close to the input as JSON text allows"
+    );
+    assert_eq!(recs[1]["result"], "Ok");
+    assert_eq!(summary.failures[0].reason.code(), "invalid_base64");
+    assert_eq!(summary.response_bytes as usize, out.len());
+}
