@@ -423,23 +423,25 @@ impl Transformer {
             hours,
             ..
         } = bufs;
-        decoded.clear();
-        match rec.data {
-            Data::Base64(s) => base64_simd::STANDARD
-                .decode_append(s, decoded)
-                .map_err(|_| FailReason::InvalidBase64)?,
-            Data::Raw(b) => decoded.extend_from_slice(b),
-        }
+        let data: &[u8] = match rec.data {
+            Data::Base64(s) => {
+                decoded.clear();
+                base64_simd::STANDARD
+                    .decode_append(s, decoded)
+                    .map_err(|_| FailReason::InvalidBase64)?;
+                decoded
+            }
+            Data::Raw(b) => b,
+        };
         let mut keys: Option<PartitionKeys> = None;
         let (mut json_len, mut lines) = (0, 0);
-        // `memchr` rather than `split_mut`, whose byte-at-a-time closure cost more than parsing.
-        let mut rest = Some(decoded.as_mut_slice());
+        // `memchr` rather than `split`, whose byte-at-a-time closure cost more than parsing.
+        let mut rest = Some(data);
         while let Some(chunk) = rest.take() {
             let line = match memchr::memchr(b'\n', chunk) {
                 Some(i) => {
-                    let (line, tail) = chunk.split_at_mut(i);
-                    rest = Some(&mut tail[1..]);
-                    line
+                    rest = Some(&chunk[i + 1..]);
+                    &chunk[..i]
                 }
                 None => chunk,
             };

@@ -36,16 +36,17 @@ impl LineDecoder {
         &self.parser
     }
 
-    /// Parses a line. Werkzeug colour codes are removed in place, hence `&mut`.
+    /// Parses a line. A line with werkzeug colour codes is copied into `scratch` and the codes
+    /// are removed there; every other line is parsed where it lies.
     pub fn decode<'a>(
         &self,
-        line: &'a mut [u8],
+        line: &'a [u8],
         scratch: &'a mut LineScratch,
     ) -> Result<Record<'a>, ParseError> {
         let first = line.iter().position(|b| !b.is_ascii_whitespace());
+        let LineScratch { log, instance } = scratch;
         match first {
             Some(i) if line[i] == b'{' => {
-                let LineScratch { log, instance } = scratch;
                 log.clear();
                 instance.clear();
                 extract_fluent_bit(&line[i..], &self.log_key, log, instance)?;
@@ -55,7 +56,12 @@ impl LineDecoder {
                 }
                 Ok(rec)
             }
-            _ => self.parser.parse_mut(line),
+            _ if memchr::memchr(0x1b, line).is_some() => {
+                log.clear();
+                log.extend_from_slice(line);
+                self.parser.parse_mut(log.as_mut_slice())
+            }
+            _ => self.parser.parse(line),
         }
     }
 }
@@ -268,9 +274,9 @@ mod tests {
     fn fluent_bit_record_gives_the_line_and_the_instance() {
         let json =
             serde_json::json!({"log": LINE, "ec2_instance_id": "i-0abc", "other": [1, {"x": 2}]});
-        let mut bytes = json.to_string().into_bytes();
+        let bytes = json.to_string().into_bytes();
         let mut scratch = LineScratch::default();
-        let rec = decoder("log").decode(&mut bytes, &mut scratch).unwrap();
+        let rec = decoder("log").decode(&bytes, &mut scratch).unwrap();
         assert_eq!(rec.instance_id, Some("i-0abc"));
         assert_eq!(rec.path.unwrap().value(), "/api/items");
         assert_eq!(rec.duration_ms, Some(3.412));
@@ -284,10 +290,10 @@ mod tests {
             serde_json::json!({"a": [1]}),
         ] {
             let mut scratch = LineScratch::default();
-            let mut b = serde_json::json!({"log": LINE, "ec2_instance_id": id})
+            let b = serde_json::json!({"log": LINE, "ec2_instance_id": id})
                 .to_string()
                 .into_bytes();
-            let rec = decoder("log").decode(&mut b, &mut scratch).unwrap();
+            let rec = decoder("log").decode(&b, &mut scratch).unwrap();
             assert_eq!(rec.instance_id, None, "{id}");
         }
     }
@@ -295,40 +301,40 @@ mod tests {
     #[test]
     fn message_is_the_fallback_and_the_configured_key_wins() {
         let mut scratch = LineScratch::default();
-        let mut b = serde_json::json!({"message": LINE})
+        let b = serde_json::json!({"message": LINE})
             .to_string()
             .into_bytes();
-        assert!(decoder("log").decode(&mut b, &mut scratch).is_ok());
+        assert!(decoder("log").decode(&b, &mut scratch).is_ok());
 
         let mut scratch = LineScratch::default();
-        let mut b = serde_json::json!({"log": "garbage", "line": LINE})
+        let b = serde_json::json!({"log": "garbage", "line": LINE})
             .to_string()
             .into_bytes();
-        let rec = decoder("line").decode(&mut b, &mut scratch).unwrap();
+        let rec = decoder("line").decode(&b, &mut scratch).unwrap();
         assert_eq!(rec.status, Some(200));
     }
 
     #[test]
     fn json_without_a_line_or_broken_json_is_an_error() {
         let mut scratch = LineScratch::default();
-        let mut b = br#"{"msg": "x"}"#.to_vec();
+        let b = br#"{"msg": "x"}"#.to_vec();
         assert_eq!(
-            decoder("log").decode(&mut b, &mut scratch).unwrap_err(),
+            decoder("log").decode(&b, &mut scratch).unwrap_err(),
             ParseError::MissingLogField
         );
-        let mut b = br#"{"log": 5}"#.to_vec();
+        let b = br#"{"log": 5}"#.to_vec();
         assert_eq!(
-            decoder("log").decode(&mut b, &mut scratch).unwrap_err(),
+            decoder("log").decode(&b, &mut scratch).unwrap_err(),
             ParseError::MissingLogField
         );
-        let mut b = br#"{"log": "x""#.to_vec();
+        let b = br#"{"log": "x""#.to_vec();
         assert_eq!(
-            decoder("log").decode(&mut b, &mut scratch).unwrap_err(),
+            decoder("log").decode(&b, &mut scratch).unwrap_err(),
             ParseError::InvalidJson
         );
-        let mut b = br#"{"log": "x"} trailing"#.to_vec();
+        let b = br#"{"log": "x"} trailing"#.to_vec();
         assert_eq!(
-            decoder("log").decode(&mut b, &mut scratch).unwrap_err(),
+            decoder("log").decode(&b, &mut scratch).unwrap_err(),
             ParseError::InvalidJson
         );
     }

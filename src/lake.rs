@@ -116,6 +116,31 @@ impl Column {
         valid.push(true);
     }
 
+    /// [`Column::push_text`] for text as [`crate::json::write_str`] would write it, returning
+    /// that JSON string's length. Plain text (nearly all of it) is checked and copied in one
+    /// pass ([`crate::scan::copy_plain`]); anything else is measured and repaired separately.
+    #[inline]
+    fn push_text_json(&mut self, s: &[u8]) -> usize {
+        let Column::Text {
+            offsets,
+            bytes,
+            valid,
+        } = self
+        else {
+            unreachable!("text goes to text columns")
+        };
+        let start = bytes.len();
+        if crate::scan::copy_plain(bytes, s) == s.len() {
+            offsets.push(bytes.len() as i32);
+            valid.push(true);
+            return s.len() + 2;
+        }
+        bytes.truncate(start);
+        let (n, utf8) = string_len(s);
+        self.push_text(s, utf8);
+        n
+    }
+
     fn push_int(&mut self, n: i64) {
         let Column::Int(v, ok) = self else {
             unreachable!("integers go to integer columns")
@@ -244,9 +269,7 @@ impl JsonOut for RowAppender<'_> {
     }
     #[inline]
     fn string(&mut self, s: &[u8]) {
-        let (n, valid) = string_len(s);
-        self.len.0 += n;
-        self.columns[self.next].push_text(s, valid);
+        self.len.0 += self.columns[self.next].push_text_json(s);
         self.next += 1;
     }
     #[inline]

@@ -54,9 +54,9 @@ fn corpus_facts_hold() {
         let logged_dash = after_request.get(1) == Some(&"-");
         dash_sizes_logged += logged_dash as u32;
 
-        let mut bytes = raw.to_vec();
+        let bytes = raw.to_vec();
         let rec = decoder
-            .decode(&mut bytes, &mut scratch)
+            .decode(&bytes, &mut scratch)
             .unwrap_or_else(|e| panic!("line {line_no} failed: {e}"));
         ok += 1;
         match rec.parse_warning {

@@ -20,9 +20,9 @@ fn decoder() -> LineDecoder {
 }
 
 fn parse(line: &[u8]) -> Result<Value, ParseError> {
-    let mut bytes = line.to_vec();
+    let bytes = line.to_vec();
     let mut scratch = LineScratch::default();
-    let rec = decoder().decode(&mut bytes, &mut scratch)?;
+    let rec = decoder().decode(&bytes, &mut scratch)?;
     let mut out = Vec::new();
     write_record(&mut out, &rec, &mut Vec::new());
     Ok(serde_json::from_slice(&out).expect("the writer emits valid JSON"))
@@ -345,9 +345,9 @@ fn keys_come_in_schema_order() {
     let order: Vec<&str> = accesslog::schema::COLUMNS.iter().map(|c| c.name).collect();
     for (what, line, _) in OK {
         let text = {
-            let mut b = line.to_vec();
+            let b = line.to_vec();
             let mut s = LineScratch::default();
-            let rec = decoder().decode(&mut b, &mut s).unwrap();
+            let rec = decoder().decode(&b, &mut s).unwrap();
             let mut out = Vec::new();
             write_record(&mut out, &rec, &mut Vec::new());
             String::from_utf8(out).unwrap()

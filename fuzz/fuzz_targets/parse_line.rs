@@ -9,9 +9,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let decoder = LineDecoder::new(Parser::new(Zone::named("Asia/Seoul").unwrap()), "log");
-    let mut line = data.to_vec();
     let mut scratch = LineScratch::default();
-    if let Ok(rec) = decoder.decode(&mut line, &mut scratch) {
+    if let Ok(rec) = decoder.decode(data, &mut scratch) {
         let mut out = Vec::new();
         accesslog::json::write_record(&mut out, &rec, &mut Vec::new());
         let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");

@@ -1,5 +1,5 @@
-//! Reading input line by line into one reused buffer, handing out each line mutably (the parser
-//! strips werkzeug colour codes in place). Memory stays constant whatever the input size.
+//! Reading input line by line into one reused buffer. Memory stays constant whatever the input
+//! size.
 
 use std::io::{self, Read};
 
@@ -26,20 +26,20 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line without its `\n`, or `None` at the end of the input.
-    pub fn next_line(&mut self) -> io::Result<Option<&mut [u8]>> {
+    pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
             if let Some(p) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
                 let (s, e) = (self.start, self.start + p);
                 self.start = e + 1;
                 self.line_no += 1;
-                return Ok(Some(&mut self.buf[s..e]));
+                return Ok(Some(&self.buf[s..e]));
             }
             if self.eof {
                 if self.start < self.end {
                     let (s, e) = (self.start, self.end);
                     self.start = self.end;
                     self.line_no += 1;
-                    return Ok(Some(&mut self.buf[s..e]));
+                    return Ok(Some(&self.buf[s..e]));
                 }
                 return Ok(None);
             }

@@ -17,8 +17,8 @@ pub fn lake_paths_agree<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Result<usi
     let mut scratch = LineScratch::default();
     let mut parsed = 0;
     for line in lines {
-        let mut bytes = line.to_vec();
-        let Ok(rec) = decoder.decode(&mut bytes, &mut scratch) else {
+        let bytes = line.to_vec();
+        let Ok(rec) = decoder.decode(&bytes, &mut scratch) else {
             continue;
         };
         let mut json = Vec::new();
