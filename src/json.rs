@@ -205,7 +205,7 @@ impl JsonOut for JsonLen {
     }
     #[inline]
     fn int(&mut self, n: i64) {
-        self.0 += itoa::Buffer::new().format(n).len();
+        self.0 += (n < 0) as usize + n.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
     }
     #[inline]
     fn double(&mut self, d: f64) {
@@ -391,6 +391,9 @@ mod tests {
             let mut v = b"x".to_vec();
             write_int(&mut v, n);
             assert_eq!(v[1..], *itoa::Buffer::new().format(n).as_bytes(), "{n}");
+            let mut len = JsonLen(0);
+            len.int(n);
+            assert_eq!(len.0, v.len() - 1, "{n}");
         }
     }
 

@@ -183,9 +183,14 @@ impl Column {
         fn nulls(valid: Vec<bool>) -> Option<NullBuffer> {
             valid.contains(&false).then(|| NullBuffer::from(valid))
         }
+        // The vectors go to Arrow as they are; the next batch starts at the same capacity
+        // rather than growing again by doubling.
+        fn take<T>(v: &mut Vec<T>) -> Vec<T> {
+            std::mem::replace(v, Vec::with_capacity(v.capacity()))
+        }
         match self {
             Column::Int(v, ok) => {
-                let (v, ok) = (std::mem::take(v), nulls(std::mem::take(ok)));
+                let (v, ok) = (take(v), nulls(take(ok)));
                 match ty {
                     ColumnType::Timestamp => {
                         Arc::new(TimestampMillisecondArray::new(v.into(), ok).with_timezone("UTC"))
@@ -197,21 +202,22 @@ impl Column {
                     _ => Arc::new(Int64Array::new(v.into(), ok)),
                 }
             }
-            Column::Double(v, ok) => Arc::new(Float64Array::new(
-                std::mem::take(v).into(),
-                nulls(std::mem::take(ok)),
-            )),
+            Column::Double(v, ok) => Arc::new(Float64Array::new(take(v).into(), nulls(take(ok)))),
             Column::Text {
                 offsets,
                 bytes,
                 valid,
             } => {
-                let offsets = OffsetBuffer::new(std::mem::replace(offsets, vec![0]).into());
-                Arc::new(StringArray::new(
-                    offsets,
-                    Buffer::from_vec(std::mem::take(bytes)),
-                    nulls(std::mem::take(valid)),
-                ))
+                let mut next = Vec::with_capacity(offsets.capacity());
+                next.push(0);
+                let offsets = OffsetBuffer::new(std::mem::replace(offsets, next).into());
+                debug_assert!(std::str::from_utf8(bytes).is_ok(), "text columns hold UTF-8");
+                let (bytes, valid) = (Buffer::from_vec(take(bytes)), nulls(take(valid)));
+                // SAFETY: `push_text` and `push_text_json` append only UTF-8 (plain ASCII,
+                // checked UTF-8, or `from_utf8_lossy` output) and push each value's end as an
+                // offset, so the offsets rise from 0 to `bytes.len()` on character boundaries.
+                // Arrow's checked constructor would validate all of it again.
+                Arc::new(unsafe { StringArray::new_unchecked(offsets, bytes, valid) })
             }
         }
     }
