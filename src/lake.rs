@@ -326,6 +326,20 @@ impl RowBuffer {
         }
     }
 
+    /// Encodes every row not encoded yet and gives the row vectors' memory back: for a
+    /// partition that has gone quiet, whose vectors would otherwise stay allocated (and, in a
+    /// day's replay, two dozen of them at once) until its object is written.
+    pub fn park(&mut self) -> std::io::Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.encode(0)?;
+        for (c, col) in self.columns.iter_mut().zip(COLUMNS.iter()) {
+            *c = Column::new(col.ty);
+        }
+        Ok(())
+    }
+
     /// Rows held, encoded or not.
     pub fn rows(&self) -> usize {
         self.encoded_rows + self.rows

@@ -86,6 +86,9 @@ struct Lake {
     partitions: Vec<(PartitionKeys, RowBuffer)>,
     index: HashMap<PartitionKeys, usize>,
     last: usize,
+    /// The invocation that last gave each partition a line, and the current one.
+    used_in: Vec<u64>,
+    invocation: u64,
     /// The partition of the record in progress, and the point to go back to if it is not `Ok`.
     current: Option<(usize, Mark)>,
     rows: u64,
@@ -104,8 +107,10 @@ impl Sink for Lake {
             self.last = *self.index.entry(*keys).or_insert(next);
             if self.last == next {
                 self.partitions.push((*keys, RowBuffer::new()));
+                self.used_in.push(self.invocation);
             }
         }
+        self.used_in[self.last] = self.invocation;
         let buf = &mut self.partitions[self.last].1;
         if self.current.is_none() {
             self.current = Some((self.last, buf.mark()));
@@ -170,6 +175,8 @@ impl Replay {
             partitions: Vec::new(),
             index: HashMap::new(),
             last: 0,
+            used_in: Vec::new(),
+            invocation: 0,
             current: None,
             rows: 0,
             errors: HashMap::new(),
@@ -268,6 +275,7 @@ impl Replay {
         inputs: &[Input<'_>],
     ) {
         lake.attempt_end = now_ms();
+        lake.invocation += 1;
         let summary = transformer.run(inputs, lake, bufs);
         stats.invocations += 1;
         stats.records_in += summary.records_in;
@@ -279,13 +287,17 @@ impl Replay {
     }
 
     /// Firehose writes a partition's object when its buffer fills. Between invocations no
-    /// record is in progress, so rows can also be encoded.
+    /// record is in progress, so rows can also be encoded, and a partition the last invocation
+    /// did not touch (an hour the input has moved past) is encoded whole and parked.
     fn write_full_partitions(&mut self) -> io::Result<()> {
         for p in 0..self.lake.partitions.len() {
-            if self.lake.partitions[p].1.bytes >= self.opts.partition_buffer {
+            let buf = &mut self.lake.partitions[p].1;
+            if buf.bytes >= self.opts.partition_buffer {
                 self.write_partition(p)?;
+            } else if self.lake.used_in[p] < self.lake.invocation {
+                buf.park()?;
             } else {
-                self.lake.partitions[p].1.encode(ENCODE_ROWS)?;
+                buf.encode(ENCODE_ROWS)?;
             }
         }
         Ok(())
@@ -340,6 +352,10 @@ mod tests {
     use crate::config::Config;
 
     fn replay(lake: &Path, budget: usize) -> Replay {
+        replay_in_batches_of(lake, budget, 1 << 20)
+    }
+
+    fn replay_in_batches_of(lake: &Path, budget: usize, processor_buffer: usize) -> Replay {
         let budget = budget.to_string();
         let cfg = Config::from_lookup(|k| match k {
             "TIME_GUARD" => Some("off".into()),
@@ -351,7 +367,7 @@ mod tests {
             Transformer::new(cfg),
             Options {
                 lake: lake.to_path_buf(),
-                processor_buffer: 1 << 20,
+                processor_buffer,
                 partition_buffer: 64 << 20,
                 stream: "test".into(),
             },
@@ -408,6 +424,58 @@ mod tests {
         assert_eq!(stats.ok + stats.failed_total(), 5);
         assert_eq!(stats.rows, stats.ok);
         assert_eq!(lake_rows(&lake) as u64, stats.ok);
+        std::fs::remove_dir_all(&lake).unwrap();
+    }
+
+    #[test]
+    fn a_partition_parked_while_idle_takes_late_lines_and_keeps_them_in_order() {
+        let lake =
+            std::env::temp_dir().join(format!("accesslog-replay-park-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&lake);
+        // About one line per invocation, so hour 19 sits idle (and is parked) while hour 20's
+        // lines go through, then gets one more line.
+        let mut r = replay_in_batches_of(&lake, 6_000_000, 120);
+        let at = |time: &str, path: &str| {
+            LINE.replace("19:15:32.118", time)
+                .replace("/a HTTP", &format!("{path} HTTP"))
+        };
+        for (time, path) in [
+            ("19:01:00.000", "/a1"),
+            ("19:02:00.000", "/a2"),
+            ("20:01:00.000", "/b1"),
+            ("20:02:00.000", "/b2"),
+            ("20:03:00.000", "/b3"),
+            ("19:59:59.999", "/a3"),
+            ("20:04:00.000", "/b4"),
+        ] {
+            r.push_line(at(time, path).as_bytes()).unwrap();
+        }
+        let stats = r.finish().unwrap();
+        assert_eq!(stats.ok, 7, "{stats:?}");
+        assert_eq!(stats.files, 2, "one object per hour");
+        let paths = |hour: &str| -> Vec<String> {
+            let dir = lake.join(format!("logs/year=2026/month=11/day=22/hour={hour}"));
+            let mut out = Vec::new();
+            for f in std::fs::read_dir(dir).unwrap() {
+                let f = std::fs::File::open(f.unwrap().path()).unwrap();
+                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                    .unwrap()
+                    .build()
+                    .unwrap();
+                for b in r {
+                    let b = b.unwrap();
+                    let col = b.column_by_name("path").unwrap();
+                    let col = col
+                        .as_any()
+                        .downcast_ref::<arrow_array::StringArray>()
+                        .unwrap();
+                    out.extend(col.iter().map(|v| v.unwrap().to_string()));
+                }
+            }
+            out
+        };
+        assert_eq!(paths("19"), ["/a1", "/a2", "/a3"]);
+        assert_eq!(paths("20"), ["/b1", "/b2", "/b3", "/b4"]);
         std::fs::remove_dir_all(&lake).unwrap();
     }
 }
