@@ -1,6 +1,7 @@
 //! `Transformer::transform` on Firehose batches of corpus lines, one per record as the deployed
 //! RecordDeAggregation delivers them, in the real shape (`kinesisRecordMetadata` included):
-//! - `event_3MB`: an invocation payload (the event JSON) of 3 MB, ~3,900 records;
+//! - `event_3MB`: an invocation payload (the event JSON) of 3 MB, ~3,900 records (or the event
+//!   file named by `ACCESSLOG_BENCH_EVENT`);
 //! - `floor_serde_base64_event_3MB`: the same event through a plain round trip with no parsing
 //!   at all (`aws_lambda_events` types, serde_json, the `base64` crate): the reference floor.
 //!
@@ -66,7 +67,12 @@ fn bench(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("transform");
     g.sample_size(30);
-    let event = batch(3_000_000);
+    // `scripts/bench-compare` passes its own event so that both sides of its comparison
+    // measure the same bytes.
+    let event = match std::env::var_os("ACCESSLOG_BENCH_EVENT") {
+        Some(p) => std::fs::read(&p).expect("ACCESSLOG_BENCH_EVENT names a readable file"),
+        None => batch(3_000_000),
+    };
     g.throughput(Throughput::Bytes(event.len() as u64));
     g.bench_function("event_3MB", |b| {
         let mut out = Vec::with_capacity(event.len() * 2);

@@ -155,7 +155,7 @@ impl JsonOut for Vec<u8> {
     }
     #[inline]
     fn double(&mut self, d: f64) {
-        self.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+        write_f64(self, d);
     }
     #[inline]
     fn end(&mut self) {
@@ -181,6 +181,75 @@ pub fn write_int(out: &mut Vec<u8>, n: i64) {
     let len = out.len();
     out.extend_from_slice(&block);
     out.truncate(len + digits);
+}
+
+/// `d` as `m` × 10^-`k` with `k` ≤ 3 and no trailing zero in `m` after the point, when that
+/// decimal is exactly the one `ryu` prints for `d`: durations are logged with three decimals,
+/// and this spares them `ryu`'s shortest-digits search.
+///
+/// Why it is the same: `m` × 10^-`k` rounds to `d` (checked), and two different decimals of at
+/// most 15 significant digits never round to the same double (IEEE 754 doubles carry 15
+/// decimal digits, DBL_DIG), so it is the shortest decimal that rounds to `d`, which is what
+/// `ryu` prints; below 10^12 and from 0.001 up `ryu` prints it without an exponent.
+#[inline]
+fn short_decimal(d: f64) -> Option<(u64, u32)> {
+    // Below 10^12 the scaled value has at most 15 digits.
+    if !(0.0..1e12).contains(&d) || d.is_sign_negative() {
+        return None;
+    }
+    let scaled = (d * 1000.0).round();
+    if scaled / 1000.0 != d {
+        return None;
+    }
+    let (mut m, mut k) = (scaled as u64, 3);
+    while k > 0 && m % 10 == 0 {
+        m /= 10;
+        k -= 1;
+    }
+    Some((m, k))
+}
+
+/// Writes `d` exactly as `ryu` formats it (`5.0`, `12.345`, `0.007`), without `ryu` for the
+/// three-decimal values of [`short_decimal`].
+#[inline]
+pub fn write_f64(out: &mut Vec<u8>, d: f64) {
+    let Some((m, k)) = short_decimal(d) else {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+        return;
+    };
+    // Digits right to left into a fixed block, then appended whole and cut to length.
+    let mut block = *b"0.0000000000000000000000";
+    let digits = m.checked_ilog10().unwrap_or(0) + 1;
+    let (int_digits, len) = if k == 0 {
+        (digits, digits + 2)
+    } else if digits > k {
+        (digits - k, digits + 1)
+    } else {
+        (1, k + 2)
+    };
+    let mut v = m;
+    let mut at = len as usize;
+    if k == 0 {
+        // `ryu` writes integers as `1200.0`.
+        at -= 2;
+        block[at..at + 2].copy_from_slice(b".0");
+    } else {
+        for _ in 0..k {
+            at -= 1;
+            block[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        at -= 1;
+        block[at] = b'.';
+    }
+    for _ in 0..int_digits {
+        at -= 1;
+        block[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let start = out.len();
+    out.extend_from_slice(&block);
+    out.truncate(start + len as usize);
 }
 
 /// Counts the bytes [`write_record`] would write, without writing them: `accesslog replay`
@@ -209,7 +278,20 @@ impl JsonOut for JsonLen {
     }
     #[inline]
     fn double(&mut self, d: f64) {
-        self.0 += ryu::Buffer::new().format_finite(d).len();
+        self.0 += match short_decimal(d) {
+            Some((0, _)) => 3,
+            Some((m, k)) => {
+                let len = m.ilog10() + 1;
+                if k == 0 {
+                    len as usize + 2
+                } else if len > k {
+                    len as usize + 1
+                } else {
+                    k as usize + 2
+                }
+            }
+            None => ryu::Buffer::new().format_finite(d).len(),
+        };
     }
     #[inline]
     fn end(&mut self) {
@@ -394,6 +476,63 @@ mod tests {
             let mut len = JsonLen(0);
             len.int(n);
             assert_eq!(len.0, v.len() - 1, "{n}");
+        }
+    }
+
+    #[test]
+    fn doubles_are_written_as_ryu_writes_them() {
+        let ryu = |d: f64| ryu::Buffer::new().format_finite(d).to_string();
+        let check = |d: f64| {
+            let mut v = b"x".to_vec();
+            write_f64(&mut v, d);
+            assert_eq!(std::str::from_utf8(&v[1..]).unwrap(), ryu(d), "{d:?}");
+            let mut len = JsonLen(0);
+            len.double(d);
+            assert_eq!(len.0, v.len() - 1, "{d:?}");
+        };
+        // Every three-decimal value up to 2000 ms, as the app logs them, then the edges of the
+        // fast path and values that must fall back to ryu.
+        for i in 0..2_000_000u64 {
+            check(i as f64 / 1000.0);
+        }
+        for d in [
+            0.0,
+            -0.0,
+            0.001,
+            0.01,
+            0.1,
+            0.5,
+            1.0,
+            10.0,
+            1200.0,
+            0.0001,
+            0.0005,
+            0.1234,
+            1e-7,
+            123_456_789_012.345,
+            999_999_999_999.999,
+            999_999_999_999.5,
+            1e12,
+            1e15 - 1.0,
+            1e15,
+            1e15 + 0.5,
+            1e16,
+            1e22,
+            1.7976931348623157e308,
+            5e-324,
+            -1.5,
+            -1200.0,
+            0.30000000000000004,
+        ] {
+            check(d);
+        }
+        let mut x = 0x853C_49E6_748F_EA9Bu64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(f64::from_bits(x >> 2)); // positive, finite, every magnitude
+            check((x % 10_000_000_000) as f64 / 10f64.powi((x % 7) as i32));
         }
     }
 
