@@ -20,7 +20,7 @@ use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::json::{string_len, write_record, JsonLen, JsonOut};
@@ -471,12 +471,17 @@ impl RowBuffer {
 /// row and an index page. Plain-encoded, the timestamps' shared high bytes compress well with
 /// Snappy; measured on a generated day of 1M lines, the lake is 12% smaller (15.7 -> 13.8 MB)
 /// and replay 13% faster. PLAIN is the Parquet 1.0 base encoding every reader takes.
+///
+/// Min/max statistics per column chunk (row group), which is what Athena prunes row groups
+/// with; not per page, which costs a comparison per value (about 5% of a replay) for a page
+/// index that files of one row group each gain little from.
 fn writer_properties() -> WriterProperties {
     let ts = crate::schema::COLUMNS[0].name;
     debug_assert_eq!(ts, "ts");
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(ts), false)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .build()
 }
 
