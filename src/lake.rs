@@ -121,21 +121,20 @@ impl Column {
     /// pass ([`crate::scan::copy_plain`]); anything else is measured and repaired separately.
     #[inline]
     fn push_text_json(&mut self, s: &[u8]) -> usize {
-        let Column::Text {
+        if let Column::Text {
             offsets,
             bytes,
             valid,
         } = self
-        else {
-            unreachable!("text goes to text columns")
-        };
-        let start = bytes.len();
-        if crate::scan::copy_plain(bytes, s) == s.len() {
-            offsets.push(bytes.len() as i32);
-            valid.push(true);
-            return s.len() + 2;
+        {
+            let start = bytes.len();
+            if crate::scan::copy_plain(bytes, s) == s.len() {
+                offsets.push(bytes.len() as i32);
+                valid.push(true);
+                return s.len() + 2;
+            }
+            bytes.truncate(start);
         }
-        bytes.truncate(start);
         let (n, utf8) = string_len(s);
         self.push_text(s, utf8);
         n
