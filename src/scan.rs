@@ -16,6 +16,7 @@ use std::arch::x86_64::{
 /// The index of the first byte at or after `from` for which `class` sets a bit (bit `k` of
 /// a block's mask is byte `k`), or `s.len()`. `slow` is the byte-at-a-time definition, used for
 /// text shorter than a block.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn first<C, S>(s: &[u8], from: usize, class: C, slow: S) -> usize
 where
@@ -82,13 +83,13 @@ fn json_special_mask(v: __m128i) -> u32 {
 pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
     let n = s.len();
     out.reserve(n);
-    let start = out.len();
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `reserve` left at least `n` bytes of spare capacity after `start`. Every load
     // reads 16 or 8 bytes inside `s` (blocks are only used when `n >= 16`, words when `n >= 8`)
     // and every store writes the same offsets inside that spare capacity; the length is then
     // set to cover only bytes that were written and are plain.
     unsafe {
+        let start = out.len();
         let src = s.as_ptr();
         let dst = out.as_mut_ptr().add(start);
         let plain = if n >= 16 {
@@ -152,6 +153,7 @@ pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
 
 /// True when a little-endian word holds a [`json_special`] byte (exact: the "has a byte less
 /// than" and "has a zero byte" word tricks report no false positives for the word as a whole).
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn word_has_json_special(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -255,6 +257,7 @@ pub fn first_query_or_invalid(s: &[u8], from: usize) -> usize {
 mod tests {
     use super::*;
 
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_word_test_is_exact_for_every_byte_at_every_position() {
         for b in 0..=255u8 {
