@@ -104,17 +104,24 @@ fn escape_valid(out: &mut Vec<u8>, b: &[u8]) {
 /// Length of `s` once written by [`write_str`], quotes included, for valid UTF-8 input.
 /// Record data and ids are plain ASCII, so this is nearly always one 16-byte scan.
 pub fn escaped_len(s: &[u8]) -> usize {
+    escaped_count(s).0
+}
+
+/// The escaped length of `s` as if it were valid UTF-8, and whether it is plain ASCII.
+#[inline]
+fn escaped_count(s: &[u8]) -> (usize, bool) {
     let mut n = s.len() + 2;
+    let mut ascii = true;
     let mut i = skip_plain(s, 0);
     while let Some(&c) = s.get(i) {
-        n += match ESCAPE[c as usize] {
-            0 => 0,
-            b'u' => 5,
-            _ => 1,
-        };
+        match ESCAPE[c as usize] {
+            0 => ascii &= c < 0x80,
+            b'u' => n += 5,
+            _ => n += 1,
+        }
         i = skip_plain(s, i + 1);
     }
-    n
+    (n, ascii)
 }
 
 /// Where a record's JSON goes. [`write_record`] is the one description of a record's JSON and
@@ -209,6 +216,20 @@ fn short_decimal(d: f64) -> Option<(u64, u32)> {
     Some((m, k))
 }
 
+/// How `ryu` lays out `m` × 10^-`k` (from [`short_decimal`]): digits before the point, and the
+/// whole length (`1200.0`, `12.345`, `0.007`).
+#[inline]
+fn decimal_layout(m: u64, k: u32) -> (u32, u32) {
+    let digits = m.checked_ilog10().unwrap_or(0) + 1;
+    if k == 0 {
+        (digits, digits + 2)
+    } else if digits > k {
+        (digits - k, digits + 1)
+    } else {
+        (1, k + 2)
+    }
+}
+
 /// Writes `d` exactly as `ryu` formats it (`5.0`, `12.345`, `0.007`), without `ryu` for the
 /// three-decimal values of [`short_decimal`].
 #[inline]
@@ -219,14 +240,7 @@ pub fn write_f64(out: &mut Vec<u8>, d: f64) {
     };
     // Digits right to left into a fixed block, then appended whole and cut to length.
     let mut block = *b"0.0000000000000000000000";
-    let digits = m.checked_ilog10().unwrap_or(0) + 1;
-    let (int_digits, len) = if k == 0 {
-        (digits, digits + 2)
-    } else if digits > k {
-        (digits - k, digits + 1)
-    } else {
-        (1, k + 2)
-    };
+    let (int_digits, len) = decimal_layout(m, k);
     let mut v = m;
     let mut at = len as usize;
     if k == 0 {
@@ -279,17 +293,7 @@ impl JsonOut for JsonLen {
     #[inline]
     fn double(&mut self, d: f64) {
         self.0 += match short_decimal(d) {
-            Some((0, _)) => 3,
-            Some((m, k)) => {
-                let len = m.ilog10() + 1;
-                if k == 0 {
-                    len as usize + 2
-                } else if len > k {
-                    len as usize + 1
-                } else {
-                    k as usize + 2
-                }
-            }
+            Some((m, k)) => decimal_layout(m, k).1 as usize,
             None => ryu::Buffer::new().format_finite(d).len(),
         };
     }
@@ -303,19 +307,7 @@ impl JsonOut for JsonLen {
 /// whether `s` is valid UTF-8 as it is. One pass for ASCII text, which is nearly all log text.
 #[inline]
 pub fn string_len(s: &[u8]) -> (usize, bool) {
-    let mut n = s.len() + 2;
-    let mut ascii = true;
-    let mut i = 0;
-    loop {
-        i = skip_plain(s, i);
-        let Some(&c) = s.get(i) else { break };
-        match ESCAPE[c as usize] {
-            0 => ascii &= c < 0x80,
-            b'u' => n += 5,
-            _ => n += 1,
-        }
-        i += 1;
-    }
+    let (n, ascii) = escaped_count(s);
     if ascii || std::str::from_utf8(s).is_ok() {
         (n, true)
     } else {
