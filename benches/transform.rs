@@ -9,6 +9,7 @@
 //! limit rules out.)
 
 use accesslog::config::Config;
+use accesslog::event::Event;
 use accesslog::firehose::{Buffers, Transformer};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::json;
@@ -80,6 +81,18 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             t.transform(&event, &mut out, &mut bufs).unwrap().ok
+        })
+    });
+    // Reading the event alone: the fast reader, and serde_json alone (its fallback).
+    g.bench_function("event_read_3MB", |b| {
+        b.iter(|| Event::parse(&event).unwrap().inputs().len())
+    });
+    g.bench_function("event_read_serde_json_3MB", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Event>(&event)
+                .unwrap()
+                .inputs()
+                .len()
         })
     });
     g.bench_function("floor_serde_base64_event_3MB", |b| {

@@ -135,7 +135,7 @@ impl Sink for Lake {
         };
         let arrival = input.arrival_ms.unwrap_or(self.attempt_end);
         let raw = match input.data {
-            Data::Base64(s) => String::from_utf8_lossy(s).into_owned(),
+            Data::Base64 { text, .. } => String::from_utf8_lossy(text).into_owned(),
             Data::Raw(b) => base64_simd::STANDARD.encode_to_string(b),
         };
         let envelope = json!({

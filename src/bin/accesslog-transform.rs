@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use accesslog::config::Config;
-use accesslog::firehose::{Buffers, Transformer};
+use accesslog::firehose::{response_buffer, Buffers, Transformer};
 use accesslog::metrics::invocation_line;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::value::RawValue;
@@ -34,7 +34,7 @@ async fn main() -> Result<(), Error> {
         async move {
             let started = Instant::now();
             let payload = event.payload.get().as_bytes();
-            let mut out = Vec::with_capacity(payload.len() * 2);
+            let mut out = response_buffer(payload.len());
             let mut bufs = buffers.lock().unwrap_or_else(|p| p.into_inner());
             let summary = transformer.transform(payload, &mut out, &mut bufs)?;
             let elapsed = started.elapsed().as_secs_f64() * 1000.0;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::{config, input_name, open_input, CliError};
-use crate::firehose::{Buffers, Transformer};
+use crate::firehose::{response_buffer, Buffers, Transformer};
 use crate::metrics::invocation_line;
 
 #[derive(clap::Args, Debug)]
@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         .read_to_end(&mut event)
         .map_err(|e| CliError::Io(format!("reading {}: {e}", input_name(&path))))?;
     let started = Instant::now();
-    let mut out = Vec::with_capacity(event.len() * 2);
+    let mut out = response_buffer(event.len());
     let summary = transformer
         .transform(&event, &mut out, &mut Buffers::default())
         .map_err(|e| CliError::Usage(format!("{}: {e}", input_name(&path))))?;
