@@ -76,6 +76,7 @@ impl Column {
         }
     }
 
+    #[inline]
     fn push_null(&mut self) {
         match self {
             Column::Int(v, ok) => {
@@ -140,6 +141,7 @@ impl Column {
         n
     }
 
+    #[inline]
     fn push_int(&mut self, n: i64) {
         let Column::Int(v, ok) = self else {
             unreachable!("integers go to integer columns")
@@ -148,6 +150,7 @@ impl Column {
         ok.push(true);
     }
 
+    #[inline]
     fn push_double(&mut self, d: f64) {
         let Column::Double(v, ok) = self else {
             unreachable!("doubles go to double columns")
