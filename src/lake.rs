@@ -98,6 +98,32 @@ impl Column {
         }
     }
 
+    /// Nulls up to `rows` rows. The row appender leaves a column behind while the records
+    /// it sees have nothing for it (most columns of most formats), and fills the gap in one
+    /// `resize` when a value comes or the batch ends, instead of a null per row.
+    #[inline]
+    fn pad(&mut self, rows: usize) {
+        match self {
+            Column::Int(v, ok) if ok.len() < rows => {
+                v.resize(rows, 0);
+                ok.resize(rows, false);
+            }
+            Column::Double(v, ok) if ok.len() < rows => {
+                v.resize(rows, 0.0);
+                ok.resize(rows, false);
+            }
+            Column::Text {
+                offsets,
+                bytes,
+                valid,
+            } if valid.len() < rows => {
+                offsets.resize(rows + 1, bytes.len() as i32);
+                valid.resize(rows, false);
+            }
+            _ => {}
+        }
+    }
+
     /// Appends text; bytes that are not UTF-8 (`utf8` false) become U+FFFD, as in the JSON.
     fn push_text(&mut self, s: &[u8], utf8: bool) {
         let Column::Text {
@@ -174,9 +200,12 @@ impl Column {
                 bytes,
                 valid,
             } => {
-                offsets.truncate(rows + 1);
-                bytes.truncate(offsets[rows] as usize);
-                valid.truncate(rows);
+                // A column left behind (see `pad`) may already be shorter.
+                if valid.len() > rows {
+                    offsets.truncate(rows + 1);
+                    bytes.truncate(offsets[rows] as usize);
+                    valid.truncate(rows);
+                }
             }
         }
     }
@@ -258,48 +287,51 @@ pub struct RowBuffer {
 /// Fills one row's columns from [`write_record`]'s calls, counting the JSON it stands for.
 struct RowAppender<'b> {
     columns: &'b mut [Column],
+    /// The row being filled: columns hold this many rows before their value is pushed.
+    row: usize,
     /// The column the next value goes to; columns skipped by the writer are absent.
     next: usize,
     len: JsonLen,
 }
 
+impl RowAppender<'_> {
+    /// The column the next value goes to, with nulls for the rows it missed.
+    #[inline]
+    fn column(&mut self) -> &mut Column {
+        let c = &mut self.columns[self.next];
+        c.pad(self.row);
+        self.next += 1;
+        c
+    }
+}
+
 impl JsonOut for RowAppender<'_> {
     #[inline]
     fn key(&mut self, col: usize) {
-        for c in &mut self.columns[self.next..col] {
-            c.push_null();
-        }
         self.next = col;
         self.len.key(col);
     }
     #[inline]
     fn ts(&mut self, ms: i64) {
         self.len.ts(ms);
-        self.columns[self.next].push_int(ms);
-        self.next += 1;
+        self.column().push_int(ms);
     }
     #[inline]
     fn string(&mut self, s: &[u8]) {
-        self.len.0 += self.columns[self.next].push_text_json(s);
-        self.next += 1;
+        self.len.0 += self.column().push_text_json(s);
     }
     #[inline]
     fn int(&mut self, n: i64) {
         self.len.int(n);
-        self.columns[self.next].push_int(n);
-        self.next += 1;
+        self.column().push_int(n);
     }
     #[inline]
     fn double(&mut self, d: f64) {
         self.len.double(d);
-        self.columns[self.next].push_double(d);
-        self.next += 1;
+        self.column().push_double(d);
     }
     #[inline]
     fn end(&mut self) {
-        for c in &mut self.columns[self.next..] {
-            c.push_null();
-        }
         self.len.end();
     }
 }
@@ -370,6 +402,7 @@ impl RowBuffer {
     pub fn append_record(&mut self, r: &Record<'_>, scratch: &mut Vec<u8>) -> usize {
         let mut row = RowAppender {
             columns: &mut self.columns,
+            row: self.rows,
             next: 0,
             len: JsonLen(0),
         };
@@ -397,6 +430,7 @@ impl RowBuffer {
                 .map_err(|e| ConversionError(format!("{}: {e}", COLUMNS[i].name)))?;
         }
         for (i, (c, t)) in self.columns.iter_mut().zip(typed.iter()).enumerate() {
+            c.pad(self.rows);
             match t {
                 Typed::Null => c.push_null(),
                 Typed::Int(v) => c.push_int(*v),
@@ -417,11 +451,15 @@ impl RowBuffer {
 
     /// The rows not encoded yet as one Arrow batch; they are gone from the buffer afterwards.
     pub fn finish_batch(&mut self) -> RecordBatch {
+        let rows = self.rows;
         let arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
             .zip(COLUMNS.iter())
-            .map(|(c, col)| c.finish(col.ty))
+            .map(|(c, col)| {
+                c.pad(rows);
+                c.finish(col.ty)
+            })
             .collect();
         self.rows = 0;
         RecordBatch::try_new(arrow_schema(), arrays).expect("columns follow the schema")
