@@ -16,8 +16,9 @@
 //!
 //! Why the event is not read into `aws_lambda_events`' `KinesisFirehoseEvent`: its `Base64Data`
 //! allocates a `Vec` per record with the scalar `base64` crate, and its arrival timestamp goes
-//! through `f64` and can lose a millisecond. Here the event is parsed borrowing every string,
-//! base64 is SIMD (`base64-simd`), and the response is written once, straight into one buffer.
+//! through `f64` and can lose a millisecond. Here the event is read borrowing every string
+//! ([`crate::event`]), base64 is SIMD (`base64-simd`), and the response is written once,
+//! straight into one buffer ([`response_buffer`]).
 //! A test checks that both shapes stay compatible by reading our output with those types.
 
 use std::collections::BTreeMap;

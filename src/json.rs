@@ -216,7 +216,7 @@ fn short_decimal(d: f64) -> Option<(u64, u32)> {
     Some((m, k))
 }
 
-/// How `ryu` lays out `m` × 10^-`k` (from [`short_decimal`]): digits before the point, and the
+/// How `ryu` lays out `m` × 10^-`k` (from `short_decimal`): digits before the point, and the
 /// whole length (`1200.0`, `12.345`, `0.007`).
 #[inline]
 fn decimal_layout(m: u64, k: u32) -> (u32, u32) {
@@ -231,7 +231,7 @@ fn decimal_layout(m: u64, k: u32) -> (u32, u32) {
 }
 
 /// Writes `d` exactly as `ryu` formats it (`5.0`, `12.345`, `0.007`), without `ryu` for the
-/// three-decimal values of [`short_decimal`].
+/// three-decimal values of `short_decimal`.
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, d: f64) {
     let Some((m, k)) = short_decimal(d) else {
