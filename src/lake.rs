@@ -76,28 +76,6 @@ impl Column {
         }
     }
 
-    #[inline]
-    fn push_null(&mut self) {
-        match self {
-            Column::Int(v, ok) => {
-                v.push(0);
-                ok.push(false);
-            }
-            Column::Double(v, ok) => {
-                v.push(0.0);
-                ok.push(false);
-            }
-            Column::Text {
-                offsets,
-                bytes,
-                valid,
-            } => {
-                offsets.push(bytes.len() as i32);
-                valid.push(false);
-            }
-        }
-    }
-
     /// Nulls up to `rows` rows. The row appender leaves a column behind while the records
     /// it sees have nothing for it (most columns of most formats), and fills the gap in one
     /// `resize` when a value comes or the batch ends, instead of a null per row.
@@ -429,10 +407,11 @@ impl RowBuffer {
             typed[i] = convert(COLUMNS[i].ty, v)
                 .map_err(|e| ConversionError(format!("{}: {e}", COLUMNS[i].name)))?;
         }
+        // Nulls are left for `pad` to fill, as in `append_record`.
         for (i, (c, t)) in self.columns.iter_mut().zip(typed.iter()).enumerate() {
             c.pad(self.rows);
             match t {
-                Typed::Null => c.push_null(),
+                Typed::Null => {}
                 Typed::Int(v) => c.push_int(*v),
                 Typed::Float(v) => c.push_double(*v),
                 Typed::Text => match &row[i] {
@@ -440,7 +419,7 @@ impl RowBuffer {
                     Staged::Int(n) => c.push_text(n.to_string().as_bytes(), true),
                     Staged::Float(f) => c.push_text(f.to_string().as_bytes(), true),
                     Staged::Bool(x) => c.push_text(if *x { b"true" } else { b"false" }, true),
-                    Staged::Null => c.push_null(),
+                    Staged::Null => {}
                 },
             }
         }
