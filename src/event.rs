@@ -24,6 +24,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::cursor::Cursor;
+pub use crate::cursor::MAX_SKIP_DEPTH;
 use crate::scan;
 
 /// A Firehose transformation event, read borrowing its strings.
@@ -52,9 +54,13 @@ pub(crate) struct InRecord<'a> {
     /// False when not known.
     #[serde(skip)]
     pub(crate) data_plain: bool,
+    /// `record_id` is printable ASCII without a byte JSON escapes: the fast reader takes
+    /// nothing else. False when not known.
+    #[serde(skip)]
+    pub(crate) record_id_plain: bool,
 }
 
-/// The same record: `data_plain` is what one reader learned about `data`, not part of it.
+/// The same record: the `_plain` hints are what one reader learned, not part of the record.
 impl PartialEq for InRecord<'_> {
     fn eq(&self, other: &Self) -> bool {
         (
@@ -120,12 +126,9 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Values skipped deeper than this go to serde_json. Firehose's own metadata is one level deep.
-pub const MAX_SKIP_DEPTH: u32 = 16;
-
 /// The fast reader: `None` whenever it is not certain serde_json would read the same event.
 fn read_fast(bytes: &[u8]) -> Option<Event<'_>> {
-    let mut c = Cursor { b: bytes, i: 0 };
+    let mut c = Cursor::new(bytes);
     c.eat(b'{')?;
     let mut invocation_id: Option<Option<&str>> = None;
     let mut records = None;
@@ -155,182 +158,7 @@ fn read_fast(bytes: &[u8]) -> Option<Event<'_>> {
     })
 }
 
-struct Cursor<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
 impl<'a> Cursor<'a> {
-    /// JSON whitespace, as serde_json takes it. Pretty events indent with runs of spaces, so
-    /// eight bytes are checked at a time.
-    #[inline]
-    fn skip_ws(&mut self) {
-        const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-        loop {
-            match self.b.get(self.i..self.i + 8) {
-                Some(w) => {
-                    let x = u64::from_le_bytes(w.try_into().unwrap()) ^ SPACES;
-                    if x == 0 {
-                        self.i += 8;
-                        continue;
-                    }
-                    self.i += x.trailing_zeros() as usize / 8;
-                }
-                None => {
-                    while self.b.get(self.i) == Some(&b' ') {
-                        self.i += 1;
-                    }
-                }
-            }
-            match self.b.get(self.i) {
-                Some(b'\n' | b'\t' | b'\r') => self.i += 1,
-                _ => return,
-            }
-        }
-    }
-
-    /// The next byte after whitespace, not consumed.
-    #[inline]
-    fn peek_value(&mut self) -> Option<u8> {
-        self.skip_ws();
-        self.b.get(self.i).copied()
-    }
-
-    #[inline]
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek_value()? == byte).then(|| self.i += 1)
-    }
-
-    /// After a member or element: `,` (false) or `close` (true).
-    #[inline]
-    fn end_of(&mut self, close: u8) -> Option<bool> {
-        let b = self.peek_value()?;
-        self.i += 1;
-        match b {
-            b',' => Some(false),
-            _ if b == close => Some(true),
-            _ => None,
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.b[self.i..]
-            .starts_with(word)
-            .then(|| self.i += word.len())
-    }
-
-    /// After whitespace, a string of ASCII without escapes or control characters: what
-    /// serde_json reads, validated, as this same `str`.
-    #[inline]
-    fn ascii(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.i;
-        let end = scan::first_json_special(self.b, start);
-        (*self.b.get(end)? == b'"').then(|| {
-            self.i = end + 1;
-            &self.b[start..end]
-        })
-    }
-
-    #[inline]
-    fn text(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.ascii()?).ok()
-    }
-
-    /// An object key and its colon.
-    #[inline]
-    fn key(&mut self) -> Option<&'a [u8]> {
-        let k = self.ascii()?;
-        self.eat(b':')?;
-        Some(k)
-    }
-
-    /// A JSON number checked against the grammar. Its value when it is an integer of at most
-    /// 18 digits (so it fits an `i64` exactly); `Some(None)` for any other valid number.
-    fn number(&mut self) -> Option<Option<i64>> {
-        let negative = self.b.get(self.i) == Some(&b'-');
-        self.i += negative as usize;
-        let start = self.i;
-        match *self.b.get(self.i)? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        let int = &self.b[start..self.i];
-        let mut integer = true;
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            self.some_digits()?;
-            integer = false;
-        }
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            self.some_digits()?;
-            integer = false;
-        }
-        if !integer || int.len() > 18 {
-            return Some(None);
-        }
-        let n = int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        Some(Some(if negative { -n } else { n }))
-    }
-
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
-    }
-
-    fn some_digits(&mut self) -> Option<()> {
-        let start = self.i;
-        self.digits();
-        (self.i > start).then_some(())
-    }
-
-    /// Any JSON value, checked as serde_json checks what it skips (control characters in
-    /// strings are errors there; bytes above 0x7f are not looked at).
-    fn skip_value(&mut self, depth: u32) -> Option<()> {
-        match self.peek_value()? {
-            b'"' => {
-                self.i += 1;
-                loop {
-                    let at = scan::first_json_special(self.b, self.i);
-                    self.i = at + 1;
-                    match *self.b.get(at)? {
-                        b'"' => return Some(()),
-                        0x80.. => {}
-                        _ => return None, // an escape or a control character
-                    }
-                }
-            }
-            open @ (b'{' | b'[') => {
-                let depth = depth.checked_sub(1)?;
-                self.i += 1;
-                let close = open + 2; // `}` and `]`
-                if self.peek_value()? == close {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    if open == b'{' {
-                        self.key()?;
-                    }
-                    self.skip_value(depth)?;
-                    if self.end_of(close)? {
-                        return Some(());
-                    }
-                }
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.number().map(|_| ()),
-        }
-    }
-
     fn records(&mut self) -> Option<Vec<InRecord<'a>>> {
         self.eat(b'[')?;
         // Records are at least ~40 bytes; guessing from the size avoids regrowing the vector.
@@ -391,6 +219,7 @@ impl<'a> Cursor<'a> {
             approximate_arrival_timestamp: arrival.flatten(),
             data: Cow::Borrowed(data),
             data_plain,
+            record_id_plain: true,
         })
     }
 }
@@ -409,6 +238,8 @@ mod tests {
             for r in &f.records {
                 let plain = !r.data.iter().any(|&b| scan::json_special(b));
                 assert_eq!(r.data_plain, plain, "{:?}", r.data);
+                let id_plain = !r.record_id.bytes().any(scan::json_special);
+                assert!(!r.record_id_plain || id_plain, "{:?}", r.record_id);
             }
             match Event::parse_serde(bytes) {
                 Ok(s) => assert_eq!(f, &s, "{}", String::from_utf8_lossy(bytes)),

@@ -41,6 +41,7 @@ impl Event<'_> {
             .iter()
             .map(|r| Input {
                 record_id: &r.record_id,
+                record_id_plain: r.record_id_plain,
                 arrival_ms: r.approximate_arrival_timestamp,
                 data: Data::Base64 {
                     text: &r.data,
@@ -108,6 +109,9 @@ impl Summary {
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
     pub record_id: &'a str,
+    /// `record_id` is known to hold no byte JSON escapes, so it is its own JSON string (the
+    /// response budget then takes its length without a scan). False when not known.
+    pub record_id_plain: bool,
     /// `approximateArrivalTimestamp`, epoch milliseconds: what the time guard measures against.
     pub arrival_ms: Option<i64>,
     pub data: Data<'a>,
@@ -125,6 +129,17 @@ pub enum Data<'a> {
     },
     /// Already decoded (replayed log lines).
     Raw(&'a [u8]),
+}
+
+impl Input<'_> {
+    /// The length of the record id as a JSON string.
+    fn record_id_len(&self) -> usize {
+        if self.record_id_plain {
+            self.record_id.len() + 2
+        } else {
+            escaped_len(self.record_id.as_bytes())
+        }
+    }
 }
 
 impl Data<'_> {
@@ -319,7 +334,7 @@ impl Transformer {
         // data: an Ok record is only written if that still fits after it.
         let entry_len = |r: &Input, mid: &[u8]| {
             OK_HEAD.len()
-                + escaped_len(r.record_id.as_bytes())
+                + r.record_id_len()
                 + mid.len()
                 + r.data.response_len()
                 + EMPTY_METADATA.len()
@@ -339,7 +354,7 @@ impl Transformer {
             let mut outcome = self.process(rec, sink, bufs);
             if let Ok(Some((keys, json_len, lines))) = outcome {
                 let ok_len = OK_HEAD.len()
-                    + escaped_len(rec.record_id.as_bytes())
+                    + rec.record_id_len()
                     + OK_MID.len()
                     + base64_simd::STANDARD.encoded_length(json_len)
                     + OK_TAIL_LEN;

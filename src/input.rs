@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use crate::cursor::{Cursor, MAX_SKIP_DEPTH};
 use crate::error::ParseError;
 use crate::parser::Parser;
 use crate::record::Record;
@@ -73,6 +74,24 @@ fn extract_fluent_bit(
     log: &mut Vec<u8>,
     instance: &mut String,
 ) -> Result<(), ParseError> {
+    match read_fast(json, log_key, log, instance) {
+        Some(true) => Ok(()),
+        Some(false) => Err(ParseError::MissingLogField),
+        None => {
+            log.clear();
+            instance.clear();
+            extract_serde(json, log_key, log, instance)
+        }
+    }
+}
+
+/// serde_json alone: the reference [`read_fast`] answers for.
+fn extract_serde(
+    json: &[u8],
+    log_key: &str,
+    log: &mut Vec<u8>,
+    instance: &mut String,
+) -> Result<(), ParseError> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let found = RecordSeed {
         log_key,
@@ -92,6 +111,52 @@ fn extract_fluent_bit(
         return Err(ParseError::MissingLogField);
     }
     Ok(())
+}
+
+/// The Fluent Bit record read by a [`Cursor`], member by member as [`RecordSeed`] takes them.
+/// `Some(found a line)` only when serde_json would read the same; `None` sends the record to
+/// serde_json, which then also words any error. Lines are a few hundred bytes, and serde_json
+/// cost more than parsing them: its scratch buffer is allocated and grown again for every
+/// deserializer, and every line has escaped quotes.
+fn read_fast(json: &[u8], log_key: &str, log: &mut Vec<u8>, instance: &mut String) -> Option<bool> {
+    let mut c = Cursor::new(json);
+    c.eat(b'{')?;
+    let mut best: Option<Key> = None;
+    if c.peek_value()? == b'}' {
+        c.i += 1;
+    } else {
+        loop {
+            let key = Key::of(std::str::from_utf8(c.key()?).ok()?, log_key);
+            match key {
+                Key::Instance => {
+                    instance.clear();
+                    if c.peek_value()? == b'"' {
+                        let mut v = std::mem::take(instance).into_bytes();
+                        let read = c.string_into(&mut v);
+                        // `string_into` checked the text is UTF-8 when it answered.
+                        *instance = String::from_utf8(v).ok()?;
+                        read?;
+                    } else {
+                        c.skip_value(MAX_SKIP_DEPTH)?;
+                    }
+                }
+                Key::Configured | Key::Log | Key::Message if best.is_none_or(|b| key < b) => {
+                    // Anything but a string is serde_json's error to word.
+                    if c.peek_value()? != b'"' {
+                        return None;
+                    }
+                    log.clear();
+                    c.string_into(log)?;
+                    best = Some(key);
+                }
+                _ => c.skip_value(MAX_SKIP_DEPTH)?,
+            }
+            if c.end_of(b'}')? {
+                break;
+            }
+        }
+    }
+    c.at_end().then_some(best.is_some())
 }
 
 struct RecordSeed<'s> {
@@ -148,6 +213,22 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 }
 
+impl Key {
+    fn of(key: &str, log_key: &str) -> Key {
+        if key == log_key {
+            Key::Configured
+        } else if key == "log" {
+            Key::Log
+        } else if key == "message" {
+            Key::Message
+        } else if key == "ec2_instance_id" {
+            Key::Instance
+        } else {
+            Key::Other
+        }
+    }
+}
+
 struct KeySeed<'k>(&'k str);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
@@ -163,17 +244,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         f.write_str("a key")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(if v == self.0 {
-            Key::Configured
-        } else if v == "log" {
-            Key::Log
-        } else if v == "message" {
-            Key::Message
-        } else if v == "ec2_instance_id" {
-            Key::Instance
-        } else {
-            Key::Other
-        })
+        Ok(Key::of(v, self.0))
     }
 }
 
@@ -263,6 +334,7 @@ impl<'de> Visitor<'de> for StrOrIgnore<'_> {
 mod tests {
     use super::*;
     use crate::time::Zone;
+    use proptest::prelude::*;
 
     fn decoder(key: &str) -> LineDecoder {
         LineDecoder::new(Parser::new(Zone::named("Asia/Seoul").unwrap()), key)
@@ -312,6 +384,195 @@ mod tests {
             .into_bytes();
         let rec = decoder("line").decode(&b, &mut scratch).unwrap();
         assert_eq!(rec.status, Some(200));
+    }
+
+    /// The fast reader's promise: when it answers, serde_json gives the same answer.
+    /// Returns whether it answered.
+    fn agrees(json: &[u8], key: &str) -> bool {
+        let (mut log, mut instance) = (Vec::new(), String::new());
+        let Some(found) = read_fast(json, key, &mut log, &mut instance) else {
+            return false;
+        };
+        let (mut log2, mut instance2) = (Vec::new(), String::new());
+        let serde = extract_serde(json, key, &mut log2, &mut instance2);
+        let text = String::from_utf8_lossy(json);
+        if found {
+            assert_eq!(serde, Ok(()), "{text}");
+            assert_eq!(
+                (String::from_utf8_lossy(&log), &instance),
+                (String::from_utf8_lossy(&log2), &instance2),
+                "{text}"
+            );
+        } else {
+            assert_eq!(serde, Err(ParseError::MissingLogField), "{text}");
+        }
+        true
+    }
+
+    #[test]
+    fn plain_records_are_read_fast_and_as_serde_json_reads_them() {
+        for (json, key) in [
+            (r#"{"log":"a \"b\" c","ec2_instance_id":"i-1"}"#, "log"),
+            (
+                r#" { "log" : "x\\y\/z\b\f\n\r\t" , "n": [1, {"a": null}] } "#,
+                "log",
+            ),
+            (
+                r#"{"log":"caf\u00e9 \u001b[31m \u4e2d","ec2_instance_id":7}"#,
+                "log",
+            ),
+            (r#"{"log":"한국어 ü","ec2_instance_id":"i-ü"}"#, "log"),
+            (r#"{"message":"m","log":"l","line":"k"}"#, "line"),
+            (r#"{"message":"m","log":"l"}"#, "log"),
+            (r#"{"log":"first","log":"second"}"#, "log"),
+            (
+                r#"{"ec2_instance_id":"i-1","ec2_instance_id":null,"log":"x"}"#,
+                "log",
+            ),
+            (r#"{"msg":"x"}"#, "log"),
+            ("{}", "log"),
+        ] {
+            assert!(agrees(json.as_bytes(), key), "not read fast: {json}");
+        }
+    }
+
+    #[test]
+    fn what_the_fast_reader_leaves_to_serde_json_still_reads() {
+        for json in [
+            r#"{"log":"\ud83d\ude00"}"#, // a surrogate pair
+            r#"{"log":"\ud83d"}"#,       // a lone surrogate: serde_json's error
+            r#"{"log":"\u00G0"}"#,
+            r#"{"log":"\q"}"#,
+            "{\"log\":\"a\u{1}b\"}", // a control character
+            r#"{"l\u006fg":"x"}"#,   // an escaped key
+            r#"{"log":5}"#,
+            r#"{"log":"x"} trailing"#,
+            r#"{"log":"x""#,
+            r#"{"log":"x","deep":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}"#,
+            r#"{"log":"x","other":"a\"b"}"#,
+        ] {
+            assert!(!agrees(json.as_bytes(), "log"), "read fast: {json}");
+        }
+        let mut bad = br#"{"log":"ab"}"#.to_vec();
+        bad[9] = 0xff;
+        assert!(!agrees(&bad, "log"));
+        let mut scratch = LineScratch::default();
+        // The whole way: a surrogate pair, left to serde_json, still gives the character.
+        let b = format!(
+            r#"{{"log":"{}"}}"#,
+            LINE.replace('"', r#"\""#)
+                .replace("curl/8.5.0", r"curl\ud83d\ude00")
+        );
+        let rec = decoder("log").decode(b.as_bytes(), &mut scratch).unwrap();
+        assert_eq!(rec.user_agent.unwrap().value(), "curl\u{1F600}");
+    }
+
+    /// The inside of a JSON string drawn to hit every escape; `\u` escapes of surrogates
+    /// (which the fast reader leaves to serde_json) only when `surrogates`.
+    fn any_text(surrogates: bool) -> impl Strategy<Value = String> {
+        let unicode = if surrogates {
+            (0u32..=0xffff).boxed()
+        } else {
+            prop_oneof![0u32..0xd800, 0xe000u32..=0xffff].boxed()
+        };
+        proptest::collection::vec(
+            prop_oneof![
+                Just(r#"\""#.to_string()),
+                Just(r"\\".to_string()),
+                Just(r"\/".to_string()),
+                Just(r"\b\f\n\r\t".to_string()),
+                unicode.prop_map(|u| format!(r"\u{u:04X}")),
+                "[ -!#-\\[\\]-~]{0,12}",
+                "[^\"\\\\\\x00-\\x1f]{0,3}",
+            ],
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    /// A Fluent Bit record with a `log` line and an instance id holding any escapes, and
+    /// other members in any order, without escapes (skipped values with escapes are left to
+    /// serde_json).
+    fn plain_record() -> impl Strategy<Value = String> {
+        let instance = prop_oneof![
+            any_text(false).prop_map(|t| format!(r#""{t}""#)),
+            Just("null".to_string()),
+            Just("[1, {\"a\": 2.5e-3}]".to_string()),
+        ];
+        (
+            any_text(false),
+            instance,
+            "[a-z ]{0,8}",
+            any::<bool>(),
+            "[ \t\n]{0,2}",
+        )
+            .prop_map(|(log, instance, other, first, ws)| {
+                let mut m = vec![
+                    format!(r#""log"{ws}:{ws}"{log}""#),
+                    format!(r#""ec2_instance_id":{instance}"#),
+                    format!(r#""other":"{other}""#),
+                ];
+                if first {
+                    m.rotate_left(1);
+                }
+                format!("{ws}{{{ws}{}{ws}}}{ws}", m.join(&format!(",{ws}")))
+            })
+    }
+
+    /// Any member, keys repeated and values of every type.
+    fn any_member() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("log"),
+            Just("message"),
+            Just("line"),
+            Just("ec2_instance_id"),
+            Just("other"),
+        ];
+        let value = prop_oneof![
+            4 => any_text(true).prop_map(|t| format!(r#""{t}""#)),
+            1 => Just("null".to_string()),
+            1 => Just("-12.5e3".to_string()),
+            1 => Just("[1, {\"a\": [true, false]}]".to_string()),
+        ];
+        (key, value, "[ \t\n]{0,2}").prop_map(|(k, v, ws)| format!(r#"{ws}"{k}"{ws}:{ws}{v}{ws}"#))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Plain records are always read fast, and as serde_json reads them.
+        #[test]
+        fn plain_records_are_read_fast(json in plain_record()) {
+            prop_assert!(agrees(json.as_bytes(), "log"), "not read fast: {}", json);
+        }
+
+        /// Any record: whenever read fast, read as serde_json reads it.
+        #[test]
+        fn any_record_is_read_as_serde_json_reads_it(
+            members in proptest::collection::vec(any_member(), 0..6),
+            key in prop_oneof![Just("log"), Just("line")],
+        ) {
+            agrees(format!("{{{}}}", members.join(",")).as_bytes(), key);
+        }
+
+        /// Damaged records (bytes inserted, removed or replaced) are never read differently.
+        #[test]
+        fn damaged_records_are_never_read_differently(
+            members in proptest::collection::vec(any_member(), 1..4),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..4),
+        ) {
+            let mut json = format!("{{{}}}", members.join(",")).into_bytes();
+            for (at, byte, kind) in edits {
+                let i = at.index(json.len());
+                match kind {
+                    0 => json.insert(i, byte),
+                    1 => { json.remove(i); }
+                    _ => json[i] = byte,
+                }
+                if json.is_empty() { break; }
+            }
+            agrees(&json, "log");
+        }
     }
 
     #[test]

@@ -239,6 +239,7 @@ impl Replay {
         let inputs: Vec<Input> = (0..self.ends.len())
             .map(|i| Input {
                 record_id: &self.ids[span(&self.id_ends, i)],
+                record_id_plain: true, // digits
                 arrival_ms: Some(self.arrivals[i]),
                 data: Data::Raw(&self.data[span(&self.ends, i)]),
             })
