@@ -507,7 +507,7 @@ mod tests {
             "[ \t\n]{0,2}",
         )
             .prop_map(|(log, instance, other, first, ws)| {
-                let mut m = vec![
+                let mut m = [
                     format!(r#""log"{ws}:{ws}"{log}""#),
                     format!(r#""ec2_instance_id":{instance}"#),
                     format!(r#""other":"{other}""#),
