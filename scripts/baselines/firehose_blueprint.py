@@ -32,7 +32,8 @@ def handler(event):
     return {"records": output}
 
 
-def main(path, runs):
+def time_handler(handler, path, runs):
+    """Prints the handler's median in-process time on the event at `path`, as JSON."""
     with open(path, "rb") as f:
         raw = f.read()
     times = []
@@ -47,4 +48,4 @@ def main(path, runs):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 7)
+    time_handler(handler, sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 7)

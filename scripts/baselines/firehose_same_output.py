@@ -26,11 +26,11 @@ Usage:
 import base64
 import json
 import re
-import statistics
 import sys
-import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
+
+from firehose_blueprint import time_handler
 
 KST = ZoneInfo("Asia/Seoul")
 QUOTED = r'"((?:[^"\\]|\\.)*)"'
@@ -140,20 +140,10 @@ def check(raw, theirs_path):
 
 
 def main(argv):
-    with open(argv[1], "rb") as f:
-        raw = f.read()
     if len(argv) > 3 and argv[2] == "--check":
-        return check(raw, argv[3])
-    runs = int(argv[2]) if len(argv) > 2 else 7
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        body = json.dumps(handler(json.loads(raw)))
-        times.append((time.perf_counter() - start) * 1000)
-    resp = json.loads(body)
-    failed = sum(r["result"] != "Ok" for r in resp["records"])
-    print(json.dumps({"median_ms": statistics.median(times), "runs": runs, "records": len(resp["records"]),
-                      "failed": failed}))
+        with open(argv[1], "rb") as f:
+            return check(f.read(), argv[3])
+    time_handler(handler, argv[1], int(argv[2]) if len(argv) > 2 else 7)
     return 0
 
 
