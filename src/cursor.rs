@@ -77,6 +77,7 @@ impl<'a> Cursor<'a> {
         }
         Some(())
     }
+
     /// JSON whitespace, as serde_json takes it. Pretty events indent with runs of spaces, so
     /// eight bytes are checked at a time.
     #[inline]

@@ -54,8 +54,8 @@ pub(crate) struct InRecord<'a> {
     /// False when not known.
     #[serde(skip)]
     pub(crate) data_plain: bool,
-    /// `record_id` is printable ASCII without a byte JSON escapes: the fast reader takes
-    /// nothing else. False when not known.
+    /// `record_id` is ASCII without a byte JSON escapes: the fast reader takes nothing else.
+    /// False when not known.
     #[serde(skip)]
     pub(crate) record_id_plain: bool,
 }
