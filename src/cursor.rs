@@ -83,6 +83,11 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub(crate) fn skip_ws(&mut self) {
         const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+        // Compact JSON, as Firehose and Fluent Bit send it, has no whitespace at all: one
+        // compare, before the word-at-a-time loop, is the common case.
+        if self.b.get(self.i).is_none_or(|&c| c > b' ') {
+            return;
+        }
         loop {
             match self.b.get(self.i..self.i + 8) {
                 Some(w) => {
@@ -151,7 +156,10 @@ impl<'a> Cursor<'a> {
 
     #[inline]
     pub(crate) fn text(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.ascii()?).ok()
+        let a = self.ascii()?;
+        debug_assert!(a.is_ascii());
+        // SAFETY: `ascii` stops at every byte of 0x80 and up (`json_special`), so `a` is ASCII.
+        Some(unsafe { std::str::from_utf8_unchecked(a) })
     }
 
     /// An object key and its colon.
@@ -195,7 +203,15 @@ impl<'a> Cursor<'a> {
         Some(Some(if negative { -n } else { n }))
     }
 
+    /// Eight bytes at a time: timestamps and sequence numbers are 13 digits and more.
     pub(crate) fn digits(&mut self) {
+        while let Some(w) = self.b.get(self.i..self.i + 8) {
+            let n = leading_digits(u64::from_le_bytes(w.try_into().unwrap()));
+            self.i += n;
+            if n < 8 {
+                return;
+            }
+        }
         while let Some(b'0'..=b'9') = self.b.get(self.i) {
             self.i += 1;
         }
@@ -245,6 +261,64 @@ impl<'a> Cursor<'a> {
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
             _ => self.number().map(|_| ()),
+        }
+    }
+}
+
+/// How many of a little-endian word's bytes, from the first, are ASCII digits.
+///
+/// A byte is a digit when its high nibble is 3 and adding 6 keeps it so (`0x30..=0x39`). The
+/// addition can carry into the next byte only from a byte of 0xfa and up, which is not a digit,
+/// so every byte before the first non-digit is classified exactly.
+#[inline]
+fn leading_digits(w: u64) -> usize {
+    const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    let not_digit =
+        ((w & HIGH) ^ THREES) | ((w.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ THREES);
+    not_digit.trailing_zeros() as usize / 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn leading_digits_by_definition(w: [u8; 8]) -> usize {
+        w.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+
+    #[test]
+    fn leading_digits_is_exact_for_every_byte_at_every_position() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                for fill in [*b"01234567", *b"99999999", *b"9a\xff\xfa/:0\x00"] {
+                    let mut w = fill;
+                    w[at] = b;
+                    assert_eq!(
+                        leading_digits(u64::from_le_bytes(w)),
+                        leading_digits_by_definition(w),
+                        "{w:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn leading_digits_agrees_with_its_definition(w: [u8; 8]) {
+            prop_assert_eq!(leading_digits(u64::from_le_bytes(w)), leading_digits_by_definition(w));
+        }
+
+        #[test]
+        fn numbers_end_where_their_digits_end(digits in "0|[1-9][0-9]{0,39}", tail in "[^0-9.eE]{0,3}") {
+            let text = format!("{digits}{tail}");
+            let mut c = Cursor::new(text.as_bytes());
+            let v = c.number();
+            prop_assert_eq!(c.i, digits.len());
+            let expected = (digits.len() <= 18).then(|| digits.parse::<i64>().unwrap());
+            prop_assert_eq!(v, Some(expected));
         }
     }
 }
