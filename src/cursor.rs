@@ -265,6 +265,130 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The shape of an object value that was skipped: its bytes as runs to compare whole (keys,
+/// punctuation, whitespace, `true`/`false`/`null`) with holes for string contents and numbers.
+///
+/// Firehose sends the same `kinesisRecordMetadata` layout in every record, with only the
+/// values changing. Skipped member by member it cost more than reading everything else in the
+/// event; compared against the previous record's shape it is a few block compares and the
+/// scans for the values' ends. Anything that does not fit the shape is skipped the general way
+/// (and becomes the new shape), so a shape only ever saves work.
+///
+/// Why a fit is as good as the general skip: the runs are bytes of an object the general skip
+/// checked, the holes take only a plain string's content or a number that passes the grammar,
+/// so the bytes that fit are the same sequence of tokens with other values of the same kind.
+#[derive(Default)]
+pub(crate) struct Shape {
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// These bytes of the event, compared whole.
+    Run(usize, usize),
+    /// A string's content: plain ASCII up to a `"`, which the next run begins with.
+    Text,
+    /// A number, as [`Cursor::number`] checks it.
+    Number,
+}
+
+impl Shape {
+    /// Learns the shape of `obj`, found at `base` in the event and already checked by
+    /// [`Cursor::skip_value`]. Only flat objects get a shape; anything else clears it.
+    fn learn(&mut self, obj: &[u8], base: usize) {
+        self.parts.clear();
+        if obj.first() != Some(&b'{') {
+            return;
+        }
+        let (mut run, mut i) = (0, 1);
+        while let Some(&c) = obj.get(i) {
+            match c {
+                b'"' => {
+                    // Checked strings hold no escapes: the next quote ends this one.
+                    let Some(len) = memchr::memchr(b'"', &obj[i + 1..]) else {
+                        self.parts.clear();
+                        return;
+                    };
+                    let end = i + 1 + len;
+                    let after =
+                        end + 1 + obj[end + 1..].iter().take_while(|&&b| scan_ws(b)).count();
+                    if obj.get(after) != Some(&b':') {
+                        // A value: its content is a hole, its closing quote starts the next run.
+                        self.parts.push(Part::Run(base + run, base + i + 1));
+                        self.parts.push(Part::Text);
+                        run = end;
+                    }
+                    i = end + 1;
+                }
+                b'-' | b'0'..=b'9' => {
+                    self.parts.push(Part::Run(base + run, base + i));
+                    self.parts.push(Part::Number);
+                    i += obj[i..]
+                        .iter()
+                        .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                        .count();
+                    run = i;
+                }
+                b'{' | b'[' => {
+                    self.parts.clear();
+                    return;
+                }
+                _ => i += 1,
+            }
+        }
+        self.parts.push(Part::Run(base + run, base + obj.len()));
+    }
+}
+
+fn scan_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\t' | b'\r')
+}
+
+impl Cursor<'_> {
+    /// [`Cursor::skip_value`] for a value that is likely to have `shape`, learning the shape
+    /// of what it skips the general way.
+    pub(crate) fn skip_value_like(&mut self, shape: &mut Shape) -> Option<()> {
+        self.skip_ws();
+        let start = self.i;
+        if !shape.parts.is_empty() && self.fits(&shape.parts) {
+            return Some(());
+        }
+        self.i = start;
+        self.skip_value(MAX_SKIP_DEPTH)?;
+        shape.learn(&self.b[start..self.i], start);
+        Some(())
+    }
+
+    /// Consumes what fits `parts` and says whether all of it did (the position is then
+    /// undefined when it did not).
+    fn fits(&mut self, parts: &[Part]) -> bool {
+        for &p in parts {
+            match p {
+                Part::Run(a, b) => {
+                    let run = &self.b[a..b];
+                    if !self.b[self.i..].starts_with(run) {
+                        return false;
+                    }
+                    self.i += run.len();
+                }
+                Part::Text => {
+                    let at = scan::first_json_special(self.b, self.i);
+                    if self.b.get(at) != Some(&b'"') {
+                        return false;
+                    }
+                    self.i = at;
+                }
+                Part::Number => {
+                    if self.number().is_none() {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
 /// How many of a little-endian word's bytes, from the first, are ASCII digits.
 ///
 /// A byte is a digit when its high nibble is 3 and adding 6 keeps it so (`0x30..=0x39`). The
@@ -302,6 +426,108 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The parts of `obj`'s shape, runs as text.
+    fn shape_of(obj: &str) -> Vec<String> {
+        let mut shape = Shape::default();
+        let mut c = Cursor::new(obj.as_bytes());
+        c.skip_value_like(&mut shape).unwrap();
+        assert_eq!(c.i, obj.len());
+        shape
+            .parts
+            .iter()
+            .map(|p| match *p {
+                Part::Run(a, b) => obj[a..b].to_string(),
+                Part::Text => "<text>".into(),
+                Part::Number => "<number>".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_flat_object_is_learned_as_runs_and_holes() {
+        assert_eq!(
+            shape_of(
+                r#"{"shardId":"shardId-0","ts":1432080000000,"ok":true,"n":null,"e":"","f":-1.5e3}"#
+            ),
+            [
+                r#"{"shardId":""#,
+                "<text>",
+                r#"","ts":"#,
+                "<number>",
+                r#","ok":true,"n":null,"e":""#,
+                "<text>",
+                r#"","f":"#,
+                "<number>",
+                "}"
+            ]
+        );
+        assert_eq!(
+            shape_of("{\n  \"k\" : \"v\" ,\n  \"n\":\t0\n}"),
+            [
+                "{\n  \"k\" : \"",
+                "<text>",
+                "\" ,\n  \"n\":\t",
+                "<number>",
+                "\n}"
+            ]
+        );
+        // Nested values and non-objects get no shape: they are skipped the general way.
+        for v in [
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":[1]}"#,
+            r#""text""#,
+            "12",
+            "[1,2]",
+            "null",
+        ] {
+            assert!(shape_of(v).is_empty(), "{v}");
+        }
+    }
+
+    #[test]
+    fn values_fit_a_shape_only_when_they_are_the_same_tokens() {
+        let first = r#"{"shard":"a","seq":"49","ts":1432080000000,"sub":0}"#;
+        let fit = |second: &str| {
+            let text = format!("[{first},{second}]");
+            let mut c = Cursor::new(text.as_bytes());
+            let mut shape = Shape::default();
+            c.i = 1;
+            c.skip_value_like(&mut shape).unwrap();
+            let learned = shape.parts.clone();
+            c.i += 1;
+            let start = c.i;
+            let fits = c.fits(&learned);
+            // Fit or not, a value is skipped exactly when serde_json reads it (escapes are left
+            // to serde_json).
+            c.i = start;
+            let skipped = c.skip_value_like(&mut shape).is_some() && c.i == text.len() - 1;
+            let serde_reads = serde_json::from_str::<serde::de::IgnoredAny>(second).is_ok();
+            assert_eq!(skipped, serde_reads && !second.contains('\\'), "{second}");
+            fits && skipped
+        };
+        for same in [
+            r#"{"shard":"shardId-000000000001","seq":"","ts":0,"sub":-12.5e-3}"#,
+            r#"{"shard":"b","seq":"4966","ts":-0,"sub":17}"#,
+        ] {
+            assert!(fit(same), "{same}");
+        }
+        for different in [
+            r#"{"shard":"a","seq":"49","ts":1,"sub":0,"x":1}"#,
+            r#"{"shard":"a","seq":"49","sub":0,"ts":1}"#,
+            r#"{"shard":"a","seq":"49","ts":"1","sub":0}"#,
+            r#"{"shard":1,"seq":"49","ts":1,"sub":0}"#,
+            r#"{"shard":"\u00e9","seq":"49","ts":1,"sub":0}"#,
+            "{\"shard\":\"\u{e9}\",\"seq\":\"49\",\"ts\":1,\"sub\":0}",
+            r#"{"shard":"a","seq":"49","ts":01,"sub":0}"#,
+            r#"{"shard":"a","seq":"49","ts":1.,"sub":0}"#,
+            r#"{"shard":"a", "seq":"49","ts":1,"sub":0}"#,
+            r#"{"shard":"a","seq":"49","ts":1,"sub":{}}"#,
+            "{\"shard\":\"a\tb\",\"seq\":\"49\",\"ts\":1,\"sub\":0}",
+        ] {
+            assert!(!fit(different), "{different}");
         }
     }
 
