@@ -173,15 +173,30 @@ impl<'a> Cursor<'a> {
     /// A JSON number checked against the grammar. Its value when it is an integer of at most
     /// 18 digits (so it fits an `i64` exactly); `Some(None)` for any other valid number.
     pub(crate) fn number(&mut self) -> Option<Option<i64>> {
-        let negative = self.b.get(self.i) == Some(&b'-');
-        self.i += negative as usize;
         let start = self.i;
+        let integer = self.skip_number()?;
+        let (negative, int) = match &self.b[start..self.i] {
+            [b'-', int @ ..] => (true, int),
+            int => (false, int),
+        };
+        if !integer || int.len() > 18 {
+            return Some(None);
+        }
+        let n = int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        Some(Some(if negative { -n } else { n }))
+    }
+
+    /// A JSON number checked against the grammar, and whether it is an integer. Skipping needs
+    /// no value, and the digit-by-digit multiply chain was most of a number's cost.
+    pub(crate) fn skip_number(&mut self) -> Option<bool> {
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
         match *self.b.get(self.i)? {
             b'0' => self.i += 1,
             b'1'..=b'9' => self.digits(),
             _ => return None,
         }
-        let int = &self.b[start..self.i];
         let mut integer = true;
         if self.b.get(self.i) == Some(&b'.') {
             self.i += 1;
@@ -196,11 +211,7 @@ impl<'a> Cursor<'a> {
             self.some_digits()?;
             integer = false;
         }
-        if !integer || int.len() > 18 {
-            return Some(None);
-        }
-        let n = int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        Some(Some(if negative { -n } else { n }))
+        Some(integer)
     }
 
     /// Eight bytes at a time: timestamps and sequence numbers are 13 digits and more.
@@ -260,23 +271,25 @@ impl<'a> Cursor<'a> {
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
-            _ => self.number().map(|_| ()),
+            _ => self.skip_number().map(|_| ()),
         }
     }
 }
 
-/// The shape of an object value that was skipped: its bytes as runs to compare whole (keys,
-/// punctuation, whitespace, `true`/`false`/`null`) with holes for string contents and numbers.
+/// The shape of an object that was read: its bytes as runs to compare whole (keys,
+/// punctuation, brackets, whitespace, `true`/`false`/`null`) with holes for string contents and
+/// numbers.
 ///
-/// Firehose sends the same `kinesisRecordMetadata` layout in every record, with only the
-/// values changing. Skipped member by member it cost more than reading everything else in the
-/// event; compared against the previous record's shape it is a few block compares and the
-/// scans for the values' ends. Anything that does not fit the shape is skipped the general way
-/// (and becomes the new shape), so a shape only ever saves work.
+/// Firehose sends every record of a batch in one layout, `kinesisRecordMetadata` included, with
+/// only the values changing. Read key by key, the metadata alone cost more than the rest of
+/// the event; compared against the previous record's shape, a record is a few block compares
+/// and the scans for its values' ends. Anything that does not fit is read the general way (and
+/// becomes the new shape), so a shape only ever saves work.
 ///
-/// Why a fit is as good as the general skip: the runs are bytes of an object the general skip
-/// checked, the holes take only a plain string's content or a number that passes the grammar,
-/// so the bytes that fit are the same sequence of tokens with other values of the same kind.
+/// Why a fit is as good as the general reader: the runs are bytes of an object the general
+/// reader checked, and the holes take only a plain string's content or a number that passes
+/// the grammar. So the bytes that fit are the same sequence of tokens, keys included, with
+/// other values of the same kind.
 #[derive(Default)]
 pub(crate) struct Shape {
     parts: Vec<Part>,
@@ -286,25 +299,31 @@ pub(crate) struct Shape {
 enum Part {
     /// These bytes of the event, compared whole.
     Run(usize, usize),
-    /// A string's content: plain ASCII up to a `"`, which the next run begins with.
-    Text,
-    /// A number, as [`Cursor::number`] checks it.
-    Number,
+    /// A string's content: plain ASCII up to a `"`, which the next run begins with. Its span
+    /// goes to this capture slot (0: not wanted).
+    Text(u8),
+    /// A number, as [`Cursor::number`] checks it, its span captured likewise.
+    Number(u8),
 }
 
+/// Where [`Cursor::fits`] puts the spans of the holes with a slot; `(usize::MAX, 0)` for a slot
+/// the shape does not have.
+pub(crate) type Captures = [(usize, usize); 4];
+
 impl Shape {
-    /// Learns the shape of `obj`, found at `base` in the event and already checked by
-    /// [`Cursor::skip_value`]. Only flat objects get a shape; anything else clears it.
-    fn learn(&mut self, obj: &[u8], base: usize) {
+    /// Learns the shape of `obj`, found at `base` in the event and already checked by the
+    /// general reader (so its strings hold no escapes). `slot` names the capture slot of each
+    /// member of `obj` itself by its key. Values that are not objects get no shape.
+    pub(crate) fn learn(&mut self, obj: &[u8], base: usize, slot: impl Fn(&[u8]) -> u8) {
         self.parts.clear();
         if obj.first() != Some(&b'{') {
             return;
         }
-        let (mut run, mut i) = (0, 1);
+        let (mut run, mut i, mut depth) = (0, 0, 0);
+        let mut key: &[u8] = b"";
         while let Some(&c) = obj.get(i) {
             match c {
                 b'"' => {
-                    // Checked strings hold no escapes: the next quote ends this one.
                     let Some(len) = memchr::memchr(b'"', &obj[i + 1..]) else {
                         self.parts.clear();
                         return;
@@ -312,17 +331,21 @@ impl Shape {
                     let end = i + 1 + len;
                     let after =
                         end + 1 + obj[end + 1..].iter().take_while(|&&b| scan_ws(b)).count();
-                    if obj.get(after) != Some(&b':') {
+                    if obj.get(after) == Some(&b':') {
+                        key = &obj[i + 1..end];
+                    } else {
                         // A value: its content is a hole, its closing quote starts the next run.
                         self.parts.push(Part::Run(base + run, base + i + 1));
-                        self.parts.push(Part::Text);
+                        self.parts
+                            .push(Part::Text(if depth == 1 { slot(key) } else { 0 }));
                         run = end;
                     }
                     i = end + 1;
                 }
                 b'-' | b'0'..=b'9' => {
                     self.parts.push(Part::Run(base + run, base + i));
-                    self.parts.push(Part::Number);
+                    self.parts
+                        .push(Part::Number(if depth == 1 { slot(key) } else { 0 }));
                     i += obj[i..]
                         .iter()
                         .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
@@ -330,14 +353,43 @@ impl Shape {
                     run = i;
                 }
                 b'{' | b'[' => {
-                    self.parts.clear();
-                    return;
+                    depth += 1;
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    depth -= 1;
+                    i += 1;
                 }
                 _ => i += 1,
             }
         }
         self.parts.push(Part::Run(base + run, base + obj.len()));
     }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+}
+
+/// `a == b` for slices of one length, a word at a time: the runs are a few dozen bytes, which
+/// a call to `memcmp` cost more than comparing.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len();
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap());
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word overlaps bytes already compared.
+    word(a, n - 8) == word(b, n - 8)
 }
 
 fn scan_ws(b: u8) -> bool {
@@ -350,38 +402,38 @@ impl Cursor<'_> {
     pub(crate) fn skip_value_like(&mut self, shape: &mut Shape) -> Option<()> {
         self.skip_ws();
         let start = self.i;
-        if !shape.parts.is_empty() && self.fits(&shape.parts) {
+        if !shape.is_empty() && self.fits(shape, &mut [(usize::MAX, 0); 4]) {
             return Some(());
         }
         self.i = start;
         self.skip_value(MAX_SKIP_DEPTH)?;
-        shape.learn(&self.b[start..self.i], start);
+        shape.learn(&self.b[start..self.i], start, |_| 0);
         Some(())
     }
 
-    /// Consumes what fits `parts` and says whether all of it did (the position is then
-    /// undefined when it did not).
-    fn fits(&mut self, parts: &[Part]) -> bool {
-        for &p in parts {
+    /// Consumes what fits `shape`, with the spans of its slotted holes in `caps`, and says
+    /// whether all of it did (the position is then undefined when it did not).
+    pub(crate) fn fits(&mut self, shape: &Shape, caps: &mut Captures) -> bool {
+        for &p in &shape.parts {
             match p {
-                Part::Run(a, b) => {
-                    let run = &self.b[a..b];
-                    if !self.b[self.i..].starts_with(run) {
-                        return false;
-                    }
-                    self.i += run.len();
-                }
-                Part::Text => {
+                Part::Run(a, b) => match self.b.get(self.i..self.i + (b - a)) {
+                    Some(here) if same(here, &self.b[a..b]) => self.i += b - a,
+                    _ => return false,
+                },
+                Part::Text(slot) => {
                     let at = scan::first_json_special(self.b, self.i);
                     if self.b.get(at) != Some(&b'"') {
                         return false;
                     }
+                    caps[slot as usize] = (self.i, at);
                     self.i = at;
                 }
-                Part::Number => {
-                    if self.number().is_none() {
+                Part::Number(slot) => {
+                    let start = self.i;
+                    if self.skip_number().is_none() {
                         return false;
                     }
+                    caps[slot as usize] = (start, self.i);
                 }
             }
         }
@@ -440,14 +492,14 @@ mod tests {
             .iter()
             .map(|p| match *p {
                 Part::Run(a, b) => obj[a..b].to_string(),
-                Part::Text => "<text>".into(),
-                Part::Number => "<number>".into(),
+                Part::Text(_) => "<text>".into(),
+                Part::Number(_) => "<number>".into(),
             })
             .collect()
     }
 
     #[test]
-    fn a_flat_object_is_learned_as_runs_and_holes() {
+    fn an_object_is_learned_as_runs_and_holes() {
         assert_eq!(
             shape_of(
                 r#"{"shardId":"shardId-0","ts":1432080000000,"ok":true,"n":null,"e":"","f":-1.5e3}"#
@@ -474,15 +526,18 @@ mod tests {
                 "\n}"
             ]
         );
-        // Nested values and non-objects get no shape: they are skipped the general way.
-        for v in [
-            r#"{"a":{"b":1}}"#,
-            r#"{"a":[1]}"#,
-            r#""text""#,
-            "12",
-            "[1,2]",
-            "null",
-        ] {
+        assert_eq!(
+            shape_of(r#"{"a":{"b":1,"c":[true,"x",{}]},"d":[]}"#),
+            [
+                r#"{"a":{"b":"#,
+                "<number>",
+                r#","c":[true,""#,
+                "<text>",
+                r#"",{}]},"d":[]}"#
+            ]
+        );
+        // Values that are not objects get no shape: they are skipped the general way.
+        for v in [r#""text""#, "12", "[1,2]", "null"] {
             assert!(shape_of(v).is_empty(), "{v}");
         }
     }
@@ -496,10 +551,12 @@ mod tests {
             let mut shape = Shape::default();
             c.i = 1;
             c.skip_value_like(&mut shape).unwrap();
-            let learned = shape.parts.clone();
+            let learned = Shape {
+                parts: shape.parts.clone(),
+            };
             c.i += 1;
             let start = c.i;
-            let fits = c.fits(&learned);
+            let fits = c.fits(&learned, &mut [(usize::MAX, 0); 4]);
             // Fit or not, a value is skipped exactly when serde_json reads it (escapes are left
             // to serde_json).
             c.i = start;
@@ -528,6 +585,19 @@ mod tests {
             "{\"shard\":\"a\tb\",\"seq\":\"49\",\"ts\":1,\"sub\":0}",
         ] {
             assert!(!fit(different), "{different}");
+        }
+    }
+
+    #[test]
+    fn same_is_slice_equality_at_every_length_and_position() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..base.len() {
+            assert!(same(&base[..n], &base[..n]));
+            for at in 0..n {
+                let mut other = base[..n].to_vec();
+                other[at] ^= 0x20;
+                assert!(!same(&base[..n], &other), "length {n}, byte {at}");
+            }
         }
     }
 
