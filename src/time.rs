@@ -386,19 +386,19 @@ impl PartitionKeys {
         )
     }
 
-    /// Writes the `partitionKeys` JSON object without allocating.
+    /// Writes the `partitionKeys` JSON object without allocating: the fixed text appended in one
+    /// copy, then the digits written over it in place (cheaper than nine small appends).
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        const TEMPLATE: &[u8; 51] = br#"{"year":"0000","month":"00","day":"00","hour":"00"}"#;
         let y = self.year as u32;
-        let d = |n: u32| b'0' + n as u8;
-        out.extend_from_slice(b"{\"year\":\"");
-        out.extend_from_slice(&[d(y / 1000 % 10), d(y / 100 % 10), d(y / 10 % 10), d(y % 10)]);
-        out.extend_from_slice(b"\",\"month\":\"");
-        out.extend_from_slice(&[d(self.month / 10), d(self.month % 10)]);
-        out.extend_from_slice(b"\",\"day\":\"");
-        out.extend_from_slice(&[d(self.day / 10), d(self.day % 10)]);
-        out.extend_from_slice(b"\",\"hour\":\"");
-        out.extend_from_slice(&[d(self.hour / 10), d(self.hour % 10)]);
-        out.extend_from_slice(b"\"}");
+        let d = |n: u32| b'0' + (n % 10) as u8;
+        let at = out.len();
+        out.extend_from_slice(TEMPLATE);
+        let o = &mut out[at..];
+        o[9..13].copy_from_slice(&[d(y / 1000), d(y / 100), d(y / 10), d(y)]);
+        o[24..26].copy_from_slice(&[d(self.month / 10), d(self.month)]);
+        o[35..37].copy_from_slice(&[d(self.day / 10), d(self.day)]);
+        o[47..49].copy_from_slice(&[d(self.hour / 10), d(self.hour)]);
     }
 }
 
@@ -596,6 +596,21 @@ mod tests {
             String::from_utf8(json).unwrap(),
             r#"{"year":"2027","month":"01","day":"01","hour":"00"}"#
         );
+        // Every digit position, against the keys' own fields.
+        for t in [
+            "1999-12-19 14:38:00.000",
+            "2015-05-17 10:05:03.000",
+            "9876-10-28 13:00:00.000",
+        ] {
+            let k = PartitionKeys::of(utc(t), &seoul);
+            let mut json = Vec::new();
+            k.write_json(&mut json);
+            let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let expected = serde_json::json!({"year": format!("{:04}", k.year),
+                "month": format!("{:02}", k.month), "day": format!("{:02}", k.day),
+                "hour": format!("{:02}", k.hour)});
+            assert_eq!(v, expected, "{t}");
+        }
     }
 
     #[test]
