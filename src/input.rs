@@ -126,7 +126,7 @@ fn read_fast(json: &[u8], log_key: &str, log: &mut Vec<u8>, instance: &mut Strin
         c.i += 1;
     } else {
         loop {
-            let key = Key::of(std::str::from_utf8(c.key()?).ok()?, log_key);
+            let key = Key::of(c.key_text()?, log_key);
             match key {
                 Key::Instance => {
                     instance.clear();
