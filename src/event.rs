@@ -18,6 +18,11 @@
 //! serde_json then reads the event. So when the fast reader answers, its answer is the one
 //! serde_json gives. The tests check this on every event in `events/` and on generated and
 //! mutated events.
+//!
+//! Firehose writes every record of a batch in one layout, so after the first record each one
+//! is compared with the previous record's shape (`cursor::Shape`): keys, punctuation and the
+//! metadata's layout compared as whole runs of bytes, only the values scanned. A record that
+//! does not fit is read key by key as above, and its layout becomes the shape.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -184,13 +184,9 @@ pub fn write_int(out: &mut Vec<u8>, n: i64) {
     let digits = v.checked_ilog10().unwrap_or(0) as usize + 1;
     let len = out.len();
     if digits <= 8 {
-        // Least significant digit first, each shifting the others up: the first digit ends in
-        // the lowest byte, which little-endian order writes first.
-        let mut w = 0u64;
-        for _ in 0..digits {
-            w = (w << 8) | u64::from(b'0' + (v % 10) as u8);
-            v /= 10;
-        }
+        // Eight zero-padded digits, then the padding shifted out: the first digit is the lowest
+        // byte, which little-endian order writes first.
+        let w = eight_digits(v as u32) >> ((8 - digits) * 8);
         out.extend_from_slice(&w.to_le_bytes());
         out.truncate(len + digits);
         return;
@@ -202,6 +198,24 @@ pub fn write_int(out: &mut Vec<u8>, n: i64) {
     }
     out.extend_from_slice(&block);
     out.truncate(len + digits);
+}
+
+/// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII in a word, first digit in
+/// the lowest byte. Division by 100 and by 10 runs on all lanes of the word at once (multiply
+/// and shift, exact for these ranges), so there is no chain of eight dependent divisions.
+#[inline]
+fn eight_digits(v: u32) -> u64 {
+    debug_assert!(v < 100_000_000);
+    let v = u64::from(v);
+    // Two 32-bit lanes: the first four digits and the last four.
+    let x = v / 10_000 | (v % 10_000) << 32;
+    // Four 16-bit lanes of two digits: n / 100 is (n * 10486) >> 20 for n < 10^4.
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let x = hundreds | (x - hundreds * 100) << 16;
+    // Eight byte lanes of one digit: n / 10 is (n * 103) >> 10 for n < 100.
+    let tens = ((x * 103) >> 10) & 0x000f_000f_000f_000f;
+    let x = tens | (x - tens * 10) << 8;
+    x | 0x3030_3030_3030_3030
 }
 
 /// `d` as `m` × 10^-`k` with `k` ≤ 3 and no trailing zero in `m` after the point, when that
@@ -482,6 +496,18 @@ mod tests {
             let mut len = JsonLen(0);
             len.int(n);
             assert_eq!(len.0, v.len() - 1, "{n}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_is_every_value_zero_padded() {
+        // Every value below 10^8 would take a while; every value below 10^6 and a stride above.
+        for v in (0..1_000_000)
+            .chain((1_000_000..100_000_000).step_by(997))
+            .chain([99_999_999])
+        {
+            let w = eight_digits(v);
+            assert_eq!(w.to_le_bytes(), *format!("{v:08}").as_bytes(), "{v}");
         }
     }
 
