@@ -208,13 +208,13 @@ fn eight_digits(v: u32) -> u64 {
     debug_assert!(v < 100_000_000);
     let v = u64::from(v);
     // Two 32-bit lanes: the first four digits and the last four.
-    let x = v / 10_000 | (v % 10_000) << 32;
+    let x = (v / 10_000) | ((v % 10_000) << 32);
     // Four 16-bit lanes of two digits: n / 100 is (n * 10486) >> 20 for n < 10^4.
     let hundreds = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
-    let x = hundreds | (x - hundreds * 100) << 16;
+    let x = hundreds | ((x - hundreds * 100) << 16);
     // Eight byte lanes of one digit: n / 10 is (n * 103) >> 10 for n < 100.
     let tens = ((x * 103) >> 10) & 0x000f_000f_000f_000f;
-    let x = tens | (x - tens * 10) << 8;
+    let x = tens | ((x - tens * 10) << 8);
     x | 0x3030_3030_3030_3030
 }
 
