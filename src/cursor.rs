@@ -293,7 +293,8 @@ impl<'a> Cursor<'a> {
 /// only the values changing. Read key by key, the metadata alone cost more than the rest of
 /// the event; compared against the previous record's shape, a record is a few block compares
 /// and the scans for its values' ends. Anything that does not fit is read the general way (and
-/// becomes the new shape), so a shape only ever saves work.
+/// becomes the new shape): a batch whose records alternate between layouts pays a failed
+/// comparison and a relearning on top of the general read, which Firehose's batches do not do.
 ///
 /// Why a fit is as good as the general reader: the runs are bytes of an object the general
 /// reader checked, and the holes take only a plain string's content or a number that passes
