@@ -10,7 +10,7 @@
 //! | [`time`] | timestamps, UTC conversion and the KST partition keys (SPEC §4) |
 //! | [`input`] | bare lines and Fluent Bit JSON records |
 //! | [`json`] | the record's JSON form |
-//! | `cursor` | a JSON reader for the event and Fluent Bit shapes, serde_json behind it |
+//! | `cursor` | a JSON reader for the event and Fluent Bit records, serde_json behind it, and the record layouts (`Shape`) the event reader compares against |
 //! | [`event`] | reading the Firehose event JSON (a fast reader, serde_json behind it) |
 //! | [`firehose`] | the Firehose transformation contract (SPEC §5) |
 //! | [`config`] | environment configuration, validated at cold start |
