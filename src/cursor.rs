@@ -35,9 +35,9 @@ impl<'a> Cursor<'a> {
         let start = self.i;
         let mut ascii = true;
         loop {
-            // Scans and copies in the same steps: Fluent Bit lines are plain runs between
-            // escaped quotes, each of which cost a `memcpy` call when copied after the scan.
-            let at = self.i + scan::copy_plain(out, &self.b[self.i..]);
+            // Scans, copies and decodes `\"` in the same steps: Fluent Bit lines are plain runs
+            // between escaped quotes.
+            let at = self.i + scan::copy_unescaping(out, &self.b[self.i..]);
             self.i = at + 1;
             match *self.b.get(at)? {
                 b'"' => break,

@@ -143,6 +143,28 @@ impl Input<'_> {
 }
 
 impl Data<'_> {
+    /// Asks for this record's base64 text to be brought into cache. The event reader went over
+    /// the whole event before the first record is decoded, so a record's text has left the
+    /// core's caches by then, and its first read (the padding at its end) waited on memory.
+    #[inline]
+    fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        if let Data::Base64 { text, .. } = self {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = text.as_ptr() as *const i8;
+            let mut k = 0;
+            while k < text.len() {
+                // SAFETY: a prefetch is a hint that cannot fault; the addresses are inside `text`.
+                unsafe { _mm_prefetch(p.add(k), _MM_HINT_T0) };
+                k += 64;
+            }
+            if !text.is_empty() {
+                // SAFETY: as above.
+                unsafe { _mm_prefetch(p.add(text.len() - 1), _MM_HINT_T0) };
+            }
+        }
+    }
+
     /// The length of this data as a JSON string in the response (a failed record echoes it).
     fn response_len(&self) -> usize {
         match self {
@@ -347,6 +369,9 @@ impl Transformer {
         let budget = self.config.response_budget;
 
         for (i, rec) in inputs.iter().enumerate() {
+            if let Some(next) = inputs.get(i + 1) {
+                next.data.prefetch();
+            }
             reserve -= fail_costs[i];
             if i > 0 {
                 used += 1;
