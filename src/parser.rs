@@ -26,7 +26,7 @@ use memchr::memchr;
 use crate::error::ParseError;
 use crate::record::{LogFormat, Record, Text, Warning};
 use crate::scan;
-use crate::time::{parse_logged_time, Zone, MAX_MS, MIN_MS};
+use crate::time::{logged_utc_ms, Zone, MAX_MS, MIN_MS};
 
 /// Parses lines; holds the zone used for timestamps without an offset.
 #[derive(Clone, Debug)]
@@ -71,9 +71,8 @@ impl Parser {
         // The client fields end at the first " [" that opens the timestamp.
         let lb = find_time_open(s).ok_or(ParseError::NoTimestamp)?;
         let rb = scan::find(s, lb + 1, b']').ok_or(ParseError::NoTimestamp)?;
-        let time = parse_logged_time(&s[lb + 1..rb])?;
+        let (ts_ms, assumed) = logged_utc_ms(&s[lb + 1..rb], &self.source_tz)?;
         let werkzeug_time = s[lb + 12] == b' ';
-        let (ts_ms, assumed) = time.to_utc_ms(&self.source_tz);
         if !(MIN_MS..=MAX_MS).contains(&ts_ms) {
             return Err(ParseError::InvalidTimestamp);
         }

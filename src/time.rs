@@ -92,21 +92,7 @@ pub fn parse_logged_time(s: &[u8]) -> Result<LoggedTime, ParseError> {
     if day == 0 || month > 12 || day > days_in_month(year, month) {
         return Err(ParseError::ImpossibleDate);
     }
-    let mut i = 20;
-    let mut millis = 0u32;
-    if s.get(i) == Some(&b'.') || s.get(i) == Some(&b',') {
-        i += 1;
-        let start = i;
-        let mut scale = 100;
-        while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
-            millis += (d - b'0') as u32 * scale;
-            scale /= 10;
-            i += 1;
-        }
-        if i == start {
-            return Err(bad());
-        }
-    }
+    let (millis, i) = fraction(s)?;
     let offset_secs = match s.get(i) {
         None => None,
         Some(b' ') => {
@@ -125,6 +111,91 @@ pub fn parse_logged_time(s: &[u8]) -> Result<LoggedTime, ParseError> {
         millis,
         offset_secs,
     })
+}
+
+/// The milliseconds of an optional `.118` or `,118` after the seconds (digits past the third
+/// are cut off), and where the text after them begins.
+#[inline]
+fn fraction(s: &[u8]) -> Result<(u32, usize), ParseError> {
+    let mut i = 20;
+    let mut millis = 0u32;
+    if s.get(i) == Some(&b'.') || s.get(i) == Some(&b',') {
+        i += 1;
+        let start = i;
+        let mut scale = 100;
+        while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
+            millis += (d - b'0') as u32 * scale;
+            scale /= 10;
+            i += 1;
+        }
+        if i == start {
+            return Err(ParseError::InvalidTimestamp);
+        }
+    }
+    Ok((millis, i))
+}
+
+/// The last hour [`logged_utc_ms`] read from a timestamp with an offset: the text up to the
+/// minutes, the offset's text, and the instant the hour began.
+#[derive(Clone, Copy)]
+struct LoggedHour {
+    head: [u8; 15],
+    offset: [u8; 8],
+    offset_len: u8,
+    start_ms: i64,
+}
+
+/// What `parse_logged_time(s)?.to_utc_ms(zone)` gives, with the last hour remembered per thread.
+///
+/// Log lines come in time order, so nearly every line repeats the previous line's date, hour and
+/// offset, and only its minutes, seconds and fraction need reading: the date's validity, the
+/// month's name and the calendar arithmetic were settled when that hour was first read. A
+/// remembered hour is used only when the text up to the minutes and the offset's text are the
+/// same bytes, and the instant is linear in the minutes, seconds and milliseconds, so the answer
+/// is the full parse's. Zone-less times are always read in full: a zone's own offset can change
+/// inside an hour.
+pub fn logged_utc_ms(s: &[u8], zone: &Zone) -> Result<(i64, bool), ParseError> {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST_HOUR: Cell<Option<LoggedHour>> = const { Cell::new(None) };
+    }
+    let within = |h: &LoggedHour| -> Option<Result<(i64, bool), ParseError>> {
+        if s.len() < 20 || s[..15] != h.head || s[17] != b':' {
+            return None;
+        }
+        let (minute, second) = (two_digits(s, 15)?, two_digits(s, 18)?);
+        if minute > 59 || second > 60 {
+            return None;
+        }
+        Some(match fraction(s) {
+            Ok((millis, at)) if s[at..] == h.offset[..h.offset_len as usize] => {
+                let into = (minute * 60 + second) as i64 * 1000 + millis as i64;
+                Ok((h.start_ms + into, false))
+            }
+            Ok(_) => return None,
+            Err(e) => Err(e),
+        })
+    };
+    if let Some(known) = LAST_HOUR.get().as_ref().and_then(within) {
+        return known;
+    }
+    let t = parse_logged_time(s)?;
+    let (ms, assumed) = t.to_utc_ms(zone);
+    let (_, at) = fraction(s)?;
+    let offset = &s[at..];
+    if !assumed && offset.len() <= 8 {
+        let mut h = LoggedHour {
+            head: s[..15]
+                .try_into()
+                .expect("a parsed time has 20 bytes and more"),
+            offset: [0; 8],
+            offset_len: offset.len() as u8,
+            start_ms: ms - ((t.minute * 60 + t.second) as i64 * 1000 + t.millis as i64),
+        };
+        h.offset[..offset.len()].copy_from_slice(offset);
+        LAST_HOUR.set(Some(h));
+    }
+    Ok((ms, assumed))
 }
 
 /// `+0900`, `-0700`, `+09:00`, `Z`.
@@ -617,5 +688,40 @@ mod tests {
     fn unknown_zone_names_the_fix() {
         let e = Zone::named("KST").unwrap_err();
         assert!(e.contains("IANA"), "{e}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Sequences of timestamps that share hours, offsets and dates, valid or not: the
+        /// remembered hour must never change an answer.
+        #[test]
+        fn logged_utc_ms_is_the_full_parse_whatever_came_before(
+            times in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "17/May/2015:10:", "17/may/2015:10:", "17/May/2015:11:", "18/May/2015:10:",
+                        "31/Dec/9999:23:", "29/Feb/2016:00:", "29/Feb/2015:00:", "17/May/2015 10:",
+                        "17/Mai/2015:10:", "1x/May/2015:10:",
+                    ]),
+                    "[0-6][0-9]",
+                    proptest::sample::select(vec![":", ".", " "]),
+                    "[0-6][0-9]",
+                    proptest::sample::select(vec!["", ".1", ".118", ",5", ".", ".1234", "x"]),
+                    proptest::sample::select(vec![
+                        " +0000", " +0900", " -0700", " +09:00", " Z", " UTC", "", " +2400", " +09",
+                        " +0900x", "  +0900", " -00:30",
+                    ]),
+                ),
+                1..12,
+            ),
+            zone in proptest::sample::select(vec!["Asia/Seoul", "America/New_York", "UTC"]),
+        ) {
+            let zone = Zone::named(zone).unwrap();
+            for (head, minute, sep, second, frac, offset) in times {
+                let text = format!("{head}{minute}{sep}{second}{frac}{offset}");
+                let full = parse_logged_time(text.as_bytes()).map(|t| t.to_utc_ms(&zone));
+                proptest::prop_assert_eq!(logged_utc_ms(text.as_bytes(), &zone), full, "{}", text);
+            }
+        }
     }
 }
