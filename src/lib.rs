@@ -19,7 +19,7 @@
 //! | [`generate`] | deterministic synthetic traffic for one KST day |
 //! | [`replay`] | the local stand-in for Firehose + S3 |
 //! | [`lake`] | JSON → Parquet by the Glue schema, and the S3 key layout |
-//! | [`scan`] | byte-class scans 16 bytes at a time (SSE2) for the parser and the JSON writer |
+//! | [`scan`] | byte-class scans 16 bytes at a time (SSE2) for the parser and the JSON writer; 32 (AVX2, detected at run time) for long strings in the event |
 //! | [`cli`] | the `accesslog` commands |
 //!
 //! ```
