@@ -7,8 +7,8 @@
 //! string in the event, whose longest is each record's base64 `data`) takes 32-byte blocks with
 //! AVX2 when the CPU has it, checked at run time; the check and the call cost more than they
 //! save on a few dozen bytes, so the parser's and the writer's short hops stay on SSE2.
-//! Elsewhere the scans fall back to a plain loop. Each caller's unit test checks its scan against the byte-at-a-time definition at
-//! every offset.
+//! Elsewhere the scans fall back to a plain loop. Each caller's unit test checks its scan
+//! against the byte-at-a-time definition at every offset.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
@@ -253,7 +253,7 @@ fn word_has_json_special(w: u64) -> bool {
 pub fn first_json_special(s: &[u8], from: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
     {
-        if s.len() - from >= 64 && std::arch::is_x86_feature_detected!("avx2") {
+        if s.len().saturating_sub(from) >= 64 && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2.
             return unsafe { first_json_special_avx2(s, from) };
         }
