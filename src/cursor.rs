@@ -183,16 +183,8 @@ impl<'a> Cursor<'a> {
     /// 18 digits (so it fits an `i64` exactly); `Some(None)` for any other valid number.
     pub(crate) fn number(&mut self) -> Option<Option<i64>> {
         let start = self.i;
-        let integer = self.skip_number()?;
-        let (negative, int) = match &self.b[start..self.i] {
-            [b'-', int @ ..] => (true, int),
-            int => (false, int),
-        };
-        if !integer || int.len() > 18 {
-            return Some(None);
-        }
-        let n = int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        Some(Some(if negative { -n } else { n }))
+        self.skip_number()?;
+        Some(integer_value(&self.b[start..self.i]))
     }
 
     /// A JSON number checked against the grammar, and whether it is an integer. Skipping needs
@@ -221,6 +213,28 @@ impl<'a> Cursor<'a> {
             integer = false;
         }
         Some(integer)
+    }
+
+    /// Consumes an integer and says so when what follows cannot continue a number; otherwise
+    /// consumes nothing and says false, leaving the number to [`Cursor::skip_number`].
+    /// Firehose's numbers are integers: this is theirs without the fraction and exponent checks.
+    #[inline]
+    fn integer_digits(&mut self) -> bool {
+        let start = self.i;
+        self.i += usize::from(self.b.get(self.i) == Some(&b'-'));
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => {
+                self.i = start;
+                return false;
+            }
+        }
+        if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
+            self.i = start;
+            return false;
+        }
+        true
     }
 
     /// Eight bytes at a time: timestamps and sequence numbers are 13 digits and more.
@@ -381,27 +395,6 @@ impl Shape {
     }
 }
 
-/// `a == b` for slices of one length, a word at a time: the runs are a few dozen bytes, which
-/// a call to `memcmp` cost more than comparing.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    debug_assert_eq!(a.len(), b.len());
-    let n = a.len();
-    if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap());
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    // The last word overlaps bytes already compared.
-    word(a, n - 8) == word(b, n - 8)
-}
-
 fn scan_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\t' | b'\r')
 }
@@ -427,7 +420,7 @@ impl Cursor<'_> {
         for &p in &shape.parts {
             match p {
                 Part::Run(a, b) => match self.b.get(self.i..self.i + (b - a)) {
-                    Some(here) if same(here, &self.b[a..b]) => self.i += b - a,
+                    Some(here) if scan::same(here, &self.b[a..b]) => self.i += b - a,
                     _ => return false,
                 },
                 Part::Text(slot) => {
@@ -440,7 +433,7 @@ impl Cursor<'_> {
                 }
                 Part::Number(slot) => {
                     let start = self.i;
-                    if self.skip_number().is_none() {
+                    if !self.integer_digits() && self.skip_number().is_none() {
                         return false;
                     }
                     caps[slot as usize] = (start, self.i);
@@ -449,6 +442,48 @@ impl Cursor<'_> {
         }
         true
     }
+}
+
+/// The value of a number the grammar was checked on, when it is an integer of at most 18 digits.
+pub(crate) fn integer_value(number: &[u8]) -> Option<i64> {
+    let (negative, int) = match number {
+        [b'-', int @ ..] => (true, int),
+        int => (false, int),
+    };
+    let n = int.len();
+    let value = if (8..=16).contains(&n) {
+        // Arrival timestamps are 13 digits: two words, eight digits each, instead of a chain
+        // of thirteen multiply-adds. The first word keeps only the digits the second does not
+        // cover, shifted up past zeros.
+        let word = |i: usize| u64::from_le_bytes(int[i..i + 8].try_into().unwrap());
+        let low = word(n - 8);
+        let high = match n {
+            8 => ZEROS,
+            16 => word(0),
+            _ => (word(0) << (8 * (16 - n))) | (ZEROS >> (8 * (n - 8))),
+        };
+        if leading_digits(low) < 8 || leading_digits(high) < 8 {
+            return None;
+        }
+        i64::from(eight_digits_value(high)) * 100_000_000 + i64::from(eight_digits_value(low))
+    } else {
+        if n > 18 || !int.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+    };
+    Some(if negative { -value } else { value })
+}
+
+const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+
+/// The value of eight ASCII digits in a little-endian word, first digit in the lowest byte:
+/// pairs, then fours, then the eight are combined by three multiplies that work on every lane.
+#[inline]
+fn eight_digits_value(w: u64) -> u32 {
+    let w = ((w & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(10 << 8 | 1)) >> 8;
+    let w = ((w & 0x00ff_00ff_00ff_00ff).wrapping_mul(100 << 16 | 1)) >> 16;
+    (((w & 0x0000_ffff_0000_ffff).wrapping_mul(10_000 << 32 | 1)) >> 32) as u32
 }
 
 /// How many of a little-endian word's bytes, from the first, are ASCII digits.
@@ -599,16 +634,35 @@ mod tests {
     }
 
     #[test]
-    fn same_is_slice_equality_at_every_length_and_position() {
-        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
-        for n in 0..base.len() {
-            assert!(same(&base[..n], &base[..n]));
-            for at in 0..n {
-                let mut other = base[..n].to_vec();
-                other[at] ^= 0x20;
-                assert!(!same(&base[..n], &other), "length {n}, byte {at}");
+    fn integer_values_are_read_at_every_length() {
+        for digits in 1..=20 {
+            for lead in b'1'..=b'9' {
+                let text: String = std::iter::once(lead as char)
+                    .chain(
+                        (1..digits).map(|k| char::from(b'0' + (k * 7 + lead as usize) as u8 % 10)),
+                    )
+                    .collect();
+                let expected = (digits <= 18).then(|| text.parse::<i64>().unwrap());
+                assert_eq!(integer_value(text.as_bytes()), expected, "{text}");
+                let negative = format!("-{text}");
+                assert_eq!(
+                    integer_value(negative.as_bytes()),
+                    expected.map(|v| -v),
+                    "{negative}"
+                );
+                // A non-digit anywhere makes it no integer.
+                for at in 0..digits {
+                    for bad in [b'.', b'e', b'/', b':', b'a'] {
+                        let mut b = text.clone().into_bytes();
+                        b[at] = bad;
+                        assert_eq!(integer_value(&b), None, "{}", String::from_utf8_lossy(&b));
+                    }
+                }
             }
         }
+        assert_eq!(integer_value(b"0"), Some(0));
+        assert_eq!(integer_value(b"99999999"), Some(99_999_999));
+        assert_eq!(integer_value(b"1432080000000"), Some(1_432_080_000_000));
     }
 
     proptest! {

@@ -30,7 +30,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 pub use crate::cursor::MAX_SKIP_DEPTH;
-use crate::cursor::{Cursor, Shape};
+use crate::cursor::{integer_value, Cursor, Shape};
 use crate::scan;
 
 /// A Firehose transformation event, read borrowing its strings.
@@ -220,8 +220,9 @@ impl<'a> Cursor<'a> {
         let id = text(caps[ID as usize])?;
         let data = text(caps[DATA as usize])?;
         let arrival = match text(caps[ARRIVAL as usize]) {
-            // An integer, as the general reader requires.
-            Some(n) => Some(Cursor::new(n).number()??),
+            // A number hole holds a number the grammar was checked on; an integer, as the
+            // general reader requires.
+            Some(n) => Some(integer_value(n)?),
             None => None,
         };
         Some(InRecord {
