@@ -10,6 +10,7 @@ use crate::cursor::{Cursor, MAX_SKIP_DEPTH};
 use crate::error::ParseError;
 use crate::parser::Parser;
 use crate::record::Record;
+use crate::scan;
 
 /// Buffers a [`LineDecoder`] reuses from line to line.
 #[derive(Default)]
@@ -132,10 +133,9 @@ fn read_fast(json: &[u8], log_key: &str, log: &mut Vec<u8>, instance: &mut Strin
                     instance.clear();
                     if c.peek_value()? == b'"' {
                         let mut v = std::mem::take(instance).into_bytes();
-                        let read = c.string_into(&mut v);
-                        // `string_into` checked the text is UTF-8 when it answered.
-                        *instance = String::from_utf8(v).ok()?;
-                        read?;
+                        c.string_into(&mut v)?;
+                        // SAFETY: `string_into` answered, so it checked the text is UTF-8.
+                        *instance = unsafe { String::from_utf8_unchecked(v) };
                     } else {
                         c.skip_value(MAX_SKIP_DEPTH)?;
                     }
@@ -215,7 +215,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
 
 impl Key {
     fn of(key: &str, log_key: &str) -> Key {
-        if key == log_key {
+        // Not `==`, whose `memcmp` call cost more than these few bytes.
+        if key.len() == log_key.len() && scan::same(key.as_bytes(), log_key.as_bytes()) {
             Key::Configured
         } else if key == "log" {
             Key::Log

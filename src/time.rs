@@ -168,7 +168,10 @@ pub fn logged_utc_ms(s: &[u8], zone: &Zone) -> Result<(i64, bool), ParseError> {
             return None;
         }
         Some(match fraction(s) {
-            Ok((millis, at)) if s[at..] == h.offset[..h.offset_len as usize] => {
+            Ok((millis, at))
+                if s.len() - at == h.offset_len as usize
+                    && crate::scan::same(&s[at..], &h.offset[..h.offset_len as usize]) =>
+            {
                 let into = (minute * 60 + second) as i64 * 1000 + millis as i64;
                 Ok((h.start_ms + into, false))
             }
