@@ -17,12 +17,13 @@
 //! Why the event is not read into `aws_lambda_events`' `KinesisFirehoseEvent`: its `Base64Data`
 //! allocates a `Vec` per record with the scalar `base64` crate, and its arrival timestamp goes
 //! through `f64` and can lose a millisecond. Here the event is read borrowing every string
-//! ([`crate::event`]), base64 is SIMD (`base64-simd`), and the response is written once,
-//! straight into one buffer ([`response_buffer`]).
+//! ([`crate::event`]), base64 is SIMD (`crate::b64`, `base64-simd` behind it), and the response
+//! is written once, straight into one buffer ([`response_buffer`]).
 //! A test checks that both shapes stay compatible by reading our output with those types.
 
 use std::collections::BTreeMap;
 
+use crate::b64;
 use crate::config::Config;
 use crate::error::{FailReason, ParseError};
 pub use crate::event::{Event, EventError};
@@ -240,7 +241,9 @@ impl Sink for Response<'_> {
     fn ok(&mut self, _i: usize, input: &Input<'_>, keys: &PartitionKeys) {
         self.head(input.record_id);
         self.out.extend_from_slice(OK_MID);
-        base64_simd::STANDARD.encode_append(&self.json, self.out);
+        let len = self.json.len();
+        self.json.extend_from_slice(&[0; b64::PAD]);
+        b64::encode_padded_append(&self.json, len, self.out);
         self.out
             .extend_from_slice(b"\",\"metadata\":{\"partitionKeys\":");
         keys.write_json(self.out);
@@ -433,9 +436,7 @@ impl Transformer {
         let data: &[u8] = match rec.data {
             Data::Base64 { text: s, .. } => {
                 decoded.clear();
-                base64_simd::STANDARD
-                    .decode_append(s, decoded)
-                    .map_err(|_| FailReason::InvalidBase64)?;
+                b64::decode_append(s, decoded).map_err(|_| FailReason::InvalidBase64)?;
                 decoded
             }
             Data::Raw(b) => b,

@@ -13,6 +13,7 @@
 //! | `cursor` | a JSON reader for the event and Fluent Bit records, serde_json behind it, and the record layouts (`Shape`) the event reader compares against |
 //! | [`event`] | reading the Firehose event JSON (a fast reader, serde_json behind it) |
 //! | [`firehose`] | the Firehose transformation contract (SPEC §5) |
+//! | `b64` | base64 of a record's JSON into the response, in whole AVX2 steps over a zero-padded buffer |
 //! | [`config`] | environment configuration, validated at cold start |
 //! | [`metrics`] | the invocation log line with CloudWatch EMF counters |
 //! | [`schema`] | the record schema every other schema is generated from |
@@ -32,6 +33,7 @@
 //! assert_eq!(rec.bytes, None); // `-` is absent, not 0
 //! ```
 
+mod b64;
 pub mod cli;
 pub mod config;
 mod cursor;
