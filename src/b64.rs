@@ -103,9 +103,8 @@ unsafe fn encode_avx2(padded: &[u8], len: usize, out: &mut Vec<u8>) {
 ///
 /// `base64-simd` decodes the last 6 to 37 characters a few at a time, a tenth of a record's
 /// decoding. Here the characters before the last four are decoded in whole AVX2 steps of 32,
-/// the last step overlapping the one before, and the last four (where padding can be) are left
-/// to `base64-simd`: decoding them on their own checks exactly what decoding them in place
-/// checks, because the length and the padding are judged on the last characters only.
+/// the last step overlapping the one before, and the last four (where padding can be) by a
+/// table, checked as `base64-simd` checks them.
 #[inline]
 pub fn decode_append(text: &[u8], out: &mut Vec<u8>) -> Result<(), base64_simd::Error> {
     #[cfg(target_arch = "x86_64")]
@@ -114,17 +113,49 @@ pub fn decode_append(text: &[u8], out: &mut Vec<u8>) -> Result<(), base64_simd::
         let body = &text[..text.len() - 4];
         // SAFETY: the CPU has AVX2, and `body` is at least 32 characters, a multiple of four.
         if unsafe { decode_avx2(body, out) } {
-            match base64_simd::STANDARD.decode_append(&text[body.len()..], out) {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    out.truncate(start);
-                    return Err(e);
-                }
+            let last: &[u8; 4] = text[body.len()..].try_into().expect("four characters");
+            if decode_last(last, out) {
+                return Ok(());
             }
+            out.truncate(start);
         }
-        // A character that is not base64: `base64-simd` gives the error.
+        // Not base64: `base64-simd` gives the error.
     }
     base64_simd::STANDARD.decode_append(text, out)
+}
+
+/// Each character's 6-bit value, or 0xff for a byte outside the alphabet (`=` included).
+const VALUE: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Appends the bytes of the last four characters of padded base64 and says true, or says false
+/// where `base64-simd` refuses them: a byte outside the alphabet, `=` anywhere but as one or
+/// two final characters, or bits below the last byte that are not zero.
+#[inline]
+fn decode_last(last: &[u8; 4], out: &mut Vec<u8>) -> bool {
+    let [a, b, c, d] = last.map(|x| VALUE[x as usize]);
+    let bytes = [a << 2 | b >> 4, b << 4 | c >> 2, c << 6 | d];
+    let n = match (last[2], last[3]) {
+        (b'=', b'=') => (a | b != 0xff && b & 0x0f == 0).then_some(1),
+        (_, b'=') => (a | b | c != 0xff && c & 0x03 == 0).then_some(2),
+        _ => (a | b | c | d != 0xff).then_some(3),
+    };
+    // All three appended and then cut: a fixed-size copy, where a slice of one to three bytes
+    // was a `memcpy` call.
+    n.map(|n| {
+        let len = out.len();
+        out.extend_from_slice(&bytes);
+        out.truncate(len + n);
+    })
+    .is_some()
 }
 
 /// Appends the bytes of `body` (base64 without padding) to `out` and says true, or says false
@@ -289,11 +320,16 @@ mod tests {
         // stands: in a whole step, in the overlapping last step, in the last four (padding).
         let data: Vec<u8> = (0..75u8).collect(); // 100 characters, no padding
         let text = base64_simd::STANDARD.encode_to_string(&data).into_bytes();
-        let padded = base64_simd::STANDARD
+        let one_pad = base64_simd::STANDARD
             .encode_to_string(&data[..74])
-            .into_bytes(); // "=="
+            .into_bytes();
+        let two_pads = base64_simd::STANDARD
+            .encode_to_string(&data[..73])
+            .into_bytes();
+        assert!(one_pad.ends_with(b"=") && !one_pad.ends_with(b"=="));
+        assert!(two_pads.ends_with(b"=="));
         for b in 0..=255u8 {
-            for base in [&text, &padded] {
+            for base in [&text, &one_pad, &two_pads] {
                 for at in [0, 1, 17, 31, 32, 45, 63, 64, 70, 95, 96, 97, 98, 99] {
                     let mut t = base.clone();
                     t[at] = b;
