@@ -52,11 +52,15 @@ impl LineDecoder {
                 log.clear();
                 instance.clear();
                 extract_fluent_bit(&line[i..], &self.log_key, log, instance)?;
-                let mut rec = self.parser.parse_mut(log.as_mut_slice())?;
-                if !instance.is_empty() {
-                    rec.instance_id = Some(instance.as_str());
+                // The instance id is set inside the result, not after a `?`: taking the
+                // record out and wrapping it again copied all of it (`memcpy`) for every line.
+                let mut parsed = self.parser.parse_mut(log.as_mut_slice());
+                if let Ok(rec) = &mut parsed {
+                    if !instance.is_empty() {
+                        rec.instance_id = Some(instance.as_str());
+                    }
                 }
-                Ok(rec)
+                parsed
             }
             _ if memchr::memchr(0x1b, line).is_some() => {
                 log.clear();
