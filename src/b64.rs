@@ -125,6 +125,7 @@ pub fn decode_append(text: &[u8], out: &mut Vec<u8>) -> Result<(), base64_simd::
 }
 
 /// Each character's 6-bit value, or 0xff for a byte outside the alphabet (`=` included).
+#[cfg(target_arch = "x86_64")]
 const VALUE: [u8; 256] = {
     let mut t = [0xff; 256];
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -139,6 +140,7 @@ const VALUE: [u8; 256] = {
 /// Appends the bytes of the last four characters of padded base64 and says true, or says false
 /// where `base64-simd` refuses them: a byte outside the alphabet, `=` anywhere but as one or
 /// two final characters, or bits below the last byte that are not zero.
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn decode_last(last: &[u8; 4], out: &mut Vec<u8>) -> bool {
     let [a, b, c, d] = last.map(|x| VALUE[x as usize]);
