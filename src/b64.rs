@@ -7,7 +7,8 @@
 //! step: the steps past the end read zeros, and what they write past the encoded length is cut
 //! off, with `=` written over the characters that stand for the zeros.
 //!
-//! [`decode_append`] is the same idea without padding: the input is the event's own text.
+//! [`decode_append`] cannot pad the event's own text, so its last AVX2 step overlaps the one
+//! before, and the last four characters, where padding can be, are read by a table.
 //!
 //! The AVX2 steps are Wojciech Muła's and Daniel Lemire's ("Faster Base64 Encoding and Decoding
 //! Using AVX2 Instructions", ACM TWEB 2018). Without AVX2 (and on other architectures) both
@@ -101,7 +102,7 @@ unsafe fn encode_avx2(padded: &[u8], len: usize, out: &mut Vec<u8>) {
 /// Appends the decoding of standard, padded base64 `text` to `out`; an error exactly when
 /// `base64-simd` gives one (and then `out` is as it was).
 ///
-/// `base64-simd` decodes the last 6 to 37 characters a few at a time, a tenth of a record's
+/// `base64-simd` decodes the last 6 to 37 characters a few at a time, a fifth of a record's
 /// decoding. Here the characters before the last four are decoded in whole AVX2 steps of 32,
 /// the last step overlapping the one before, and the last four (where padding can be) by a
 /// table, checked as `base64-simd` checks them.

@@ -13,7 +13,7 @@
 //! | `cursor` | a JSON reader for the event and Fluent Bit records, serde_json behind it, and the record layouts (`Shape`) the event reader compares against |
 //! | [`event`] | reading the Firehose event JSON (a fast reader, serde_json behind it) |
 //! | [`firehose`] | the Firehose transformation contract (SPEC §5) |
-//! | `b64` | base64 of a record's JSON into the response, in whole AVX2 steps over a zero-padded buffer |
+//! | `b64` | base64 of each record, its data decoded and its JSON encoded in whole AVX2 steps (`base64-simd` without AVX2) |
 //! | [`config`] | environment configuration, validated at cold start |
 //! | [`metrics`] | the invocation log line with CloudWatch EMF counters |
 //! | [`schema`] | the record schema every other schema is generated from |
