@@ -9,6 +9,8 @@
 //! save on a few dozen bytes, so the parser's and the writer's short hops stay on SSE2.
 //! Elsewhere the scans fall back to a plain loop. Each caller's unit test checks its scan
 //! against the byte-at-a-time definition at every offset.
+//!
+//! [`same`], the equality test of the event reader's shape runs, is here for the same blocks.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
@@ -180,8 +182,8 @@ pub fn copy_unescaping(out: &mut Vec<u8>, s: &[u8]) -> usize {
     let (mut i, mut o) = (0, 0);
     // SAFETY: `o <= i` throughout (each step writes at most as many bytes as it reads), so a
     // block stored at `o` while `i + 16 <= n` ends inside the `n` bytes reserved after `start`,
-    // and so does every byte stored one at a time while `i < n`. Loads read inside `s`. The
-    // length is set to the `o` bytes written.
+    // and so do a word stored while `i + 8 <= n` and a byte stored while `i < n`. Loads read
+    // inside `s`. The length is set to the `o` bytes written.
     unsafe {
         let src = s.as_ptr();
         let dst = out.as_mut_ptr().add(start);
