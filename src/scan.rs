@@ -10,7 +10,7 @@
 //! Elsewhere the scans fall back to a plain loop. Each caller's unit test checks its scan
 //! against the byte-at-a-time definition at every offset.
 //!
-//! [`same`], the equality test of the event reader's shape runs, is here for the same blocks.
+//! `same`, the equality test of the event reader's shape runs, is here for the same blocks.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
