@@ -467,7 +467,7 @@ pub(crate) fn integer_value(number: &[u8]) -> Option<i64> {
         }
         i64::from(eight_digits_value(high)) * 100_000_000 + i64::from(eight_digits_value(low))
     } else {
-        if n > 18 || !int.iter().all(u8::is_ascii_digit) {
+        if n == 0 || n > 18 || !int.iter().all(u8::is_ascii_digit) {
             return None;
         }
         int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
@@ -661,6 +661,9 @@ mod tests {
             }
         }
         assert_eq!(integer_value(b"0"), Some(0));
+        // Not numbers at all: no value, whatever the caller checked.
+        assert_eq!(integer_value(b""), None);
+        assert_eq!(integer_value(b"-"), None);
         assert_eq!(integer_value(b"99999999"), Some(99_999_999));
         assert_eq!(integer_value(b"1432080000000"), Some(1_432_080_000_000));
     }
