@@ -46,7 +46,7 @@ unsafe fn encode_avx2(padded: &[u8], len: usize, out: &mut Vec<u8>) {
     };
     let encoded = len.div_ceil(3) * 4;
     let steps = len.div_ceil(24);
-    // Each step stores 32 bytes; the last may run up to 31 past `encoded`.
+    // Each step stores 32 bytes; the last may run up to 28 past `encoded`.
     out.reserve(steps * 32);
     let src = padded.as_ptr();
     let dst = out.as_mut_ptr().add(out.len());

@@ -215,28 +215,6 @@ impl<'a> Cursor<'a> {
         Some(integer)
     }
 
-    /// Consumes an integer and says so when what follows cannot continue a number; otherwise
-    /// consumes nothing and says false, leaving the number to [`Cursor::skip_number`].
-    /// Firehose's numbers are integers: this is theirs without the fraction and exponent checks.
-    #[inline]
-    fn integer_digits(&mut self) -> bool {
-        let start = self.i;
-        self.i += usize::from(self.b.get(self.i) == Some(&b'-'));
-        match self.b.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => {
-                self.i = start;
-                return false;
-            }
-        }
-        if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
-            self.i = start;
-            return false;
-        }
-        true
-    }
-
     /// Eight bytes at a time: timestamps and sequence numbers are 13 digits and more.
     pub(crate) fn digits(&mut self) {
         while let Some(w) = self.b.get(self.i..self.i + 8) {
@@ -433,7 +411,7 @@ impl Cursor<'_> {
                 }
                 Part::Number(slot) => {
                     let start = self.i;
-                    if !self.integer_digits() && self.skip_number().is_none() {
+                    if self.skip_number().is_none() {
                         return false;
                     }
                     caps[slot as usize] = (start, self.i);
