@@ -46,9 +46,10 @@ $(LAMBDA_VENV)/.ok: requirements/lambda.txt
 
 lambda: $(LAMBDA_VENV)/.ok ## arm64 Lambda zip: target/lambda/accesslog-transform/bootstrap.zip
 	rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$$' || rustup target add aarch64-unknown-linux-gnu
-	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --bin accesslog-transform
+	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --no-default-features --bin accesslog-transform
 	@ls -l target/lambda/accesslog-transform/bootstrap.zip
 
-bench: ## criterion benchmarks and the side-by-side ratio script
+bench: $(ATHENA_VENV)/.ok ## criterion benchmarks, the side-by-side ratio script, the invocation under a loopback Runtime API
 	$(CARGO) bench --bench parse --bench transform
 	scripts/bench-compare
+	scripts/bench-invoke

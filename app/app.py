@@ -3,7 +3,9 @@
     python app.py [--host 0.0.0.0] [--port 8080] [--threads 8] [--log app.log]
 
 Every request that reaches the application writes exactly one line to ``app.log`` in the working
-directory, in the format of SPEC §6 (combined + KST offset + duration in ms):
+directory (or to the path in ``ACCESSLOG_APP_LOG``), in the format of SPEC §6 (combined + KST
+offset + duration in ms), however the app is served: ``python app.py``, ``flask --app app.py run``,
+``waitress-serve --call app:create_app`` or ``gunicorn 'app:create_app()'``:
 
     203.0.113.9 - - [22/Nov/2026:19:15:32.118 +0900] "GET /api/items?page=2 HTTP/1.1" 200 512 "-" "curl/8.5.0" 3.412
 
@@ -44,6 +46,8 @@ KST = timezone(timedelta(hours=9), "KST")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 ACCESS_LOGGER = "accesslog.access"
+APP_LOG_ENV = "ACCESSLOG_APP_LOG"
+DEFAULT_APP_LOG = "app.log"
 MAX_SLOW_MS = 5000
 MAX_PER_PAGE = 100
 SEED_ITEMS = 20
@@ -120,8 +124,10 @@ def format_access_line(
 class AccessLog:
     """WSGI middleware that writes one app.log line per request.
 
-    It wraps the whole Flask application, so responses produced by Flask's own error handling
-    (404, 405, the 500 for an unhandled exception) are logged like any other. The body is
+    `create_app` puts it around Flask's `wsgi_app`, which is what every server ends up calling
+    (`flask run`, waitress, gunicorn), so no way of starting the app can skip it or apply it twice.
+    Flask's own error handling (404, 405, the 500 for an unhandled exception) runs inside
+    `wsgi_app`, so those responses are logged like any other. The body is
     collected before the line is written: the responses here are small JSON documents, and it
     means the line carries the exact byte count even when the client goes away mid-response.
     """
@@ -154,8 +160,15 @@ class AccessLog:
         return chunks
 
 
+def access_log_path() -> str:
+    """`ACCESSLOG_APP_LOG`, else `app.log` in the working directory, made absolute now so a later
+    change of directory does not move the log."""
+    return os.path.abspath(os.environ.get(APP_LOG_ENV) or DEFAULT_APP_LOG)
+
+
 def make_access_logger(path: str) -> logging.Logger:
-    logger = logging.getLogger(ACCESS_LOGGER)
+    # One logger per file: two apps in one process (tests) must not take each other's handler.
+    logger = logging.getLogger(f"{ACCESS_LOGGER}.{path}")
     logger.setLevel(logging.INFO)
     # The access lines must not also reach the root logger's stderr handler.
     logger.propagate = False
@@ -222,7 +235,7 @@ def positive_int_arg(name: str, default: int, maximum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be an integer, got {raw!r}")
+        raise InvalidInput(f"{name} must be an integer, got {raw!r}") from None
     if value < 1 or value > maximum:
         raise InvalidInput(f"{name} must be between 1 and {maximum}, got {value}")
     return value
@@ -250,10 +263,13 @@ def item_fields_from_body() -> dict:
     return {"name": name, "price": price, "tags": tags}
 
 
-def create_app(store: ItemStore | None = None) -> Flask:
+def create_app(store: ItemStore | None = None, log_path: str | None = None) -> Flask:
+    """The application, its access log attached: `log_path`, else `ACCESSLOG_APP_LOG`, else
+    `app.log` in the working directory."""
     app = Flask(__name__)
     app.json.sort_keys = False
     items = store or ItemStore()
+    app.wsgi_app = AccessLog(app.wsgi_app, make_access_logger(log_path or access_log_path()))
 
     @app.errorhandler(InvalidInput)
     def bad_request(err: InvalidInput):
@@ -314,7 +330,7 @@ def create_app(store: ItemStore | None = None) -> Flask:
             try:
                 ms = int(raw)
             except ValueError:
-                raise InvalidInput(f"ms must be an integer, got {raw!r}")
+                raise InvalidInput(f"ms must be an integer, got {raw!r}") from None
             if ms < 0 or ms > MAX_SLOW_MS:
                 raise InvalidInput(f"ms must be between 0 and {MAX_SLOW_MS}")
         time.sleep(ms / 1000.0)
@@ -338,13 +354,14 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
-        "--log", default="app.log", help="access log path (default: app.log in the working dir)"
+        "--log",
+        default=None,
+        help=f"access log path (default: ${APP_LOG_ENV}, else {DEFAULT_APP_LOG} in the working dir)",
     )
     args = parser.parse_args(argv)
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logger = make_access_logger(os.path.abspath(args.log))
-    wsgi = AccessLog(create_app(), logger)
+    wsgi = create_app(log_path=os.path.abspath(args.log) if args.log else None)
 
     import waitress  # imported here so tests can use create_app without a server dependency
 

@@ -18,9 +18,9 @@ use serde_json::json;
 pub fn batch(limit: usize) -> Vec<u8> {
     let p = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/corpus/elastic-apache-combined-10k.log"
+        "/tests/data/elastic-apache-combined-10k.log"
     );
-    let text = std::fs::read(p).expect("the corpus sits at ../shared/corpus");
+    let text = std::fs::read(p).expect("the corpus sits at tests/data/");
     let mut records = Vec::new();
     let mut size = 0;
     'fill: loop {

@@ -1,4 +1,4 @@
-# The application tier (issue 4): Flask app, traffic generator, Fluent Bit config, EC2 bootstrap.
+# The application tier: Flask app, traffic generator, Fluent Bit config, EC2 bootstrap.
 # Tests run in .venv/app; the end-to-end test feeds app.log to the CLI, hence the `build` prerequisite.
 APP_VENV := $(VENV_ROOT)/app
 

@@ -1,4 +1,4 @@
-# The local data path (issue 3). `make demo`: one KST day of synthetic traffic -> `accesslog
+# The local data path. `make demo`: one KST day of synthetic traffic -> `accesslog
 # replay` (the Firehose + S3 stand-in) -> ./lake, then every Athena query of sql/athena/ run on
 # it by DuckDB (sqlglot athena -> duckdb). `make test-athena` proves those queries on a fixed day
 # against counts taken from the raw log.
@@ -26,7 +26,7 @@ demo: build $(ATHENA_VENV)/.ok ## generate today's traffic (KST), replay it into
 	@now=$$($(ATHENA_VENV)/bin/python -c 'from datetime import datetime, timedelta, timezone; print(datetime.now(timezone(timedelta(hours=9))).isoformat(timespec="seconds"))'); \
 	day=$${now%%T*}; \
 	echo "demo: $(DEMO_LINES) lines of synthetic traffic for $$day (KST), replayed into $(DEMO_LAKE)/ (rebuilt)"; \
-	rm -rf "$(DEMO_LAKE)/logs" "$(DEMO_LAKE)/errors"; \
+	rm -rf "$(DEMO_LAKE)/logs" "$(DEMO_LAKE)/errors" "$(DEMO_LAKE)/_replay"; \
 	$(ACCESSLOG) generate --date "$$day" --lines $(DEMO_LINES) --seed 1 --bad-ratio 0.01 \
 		| $(ACCESSLOG) replay - --lake "$(DEMO_LAKE)" --no-time-guard; \
 	echo; \

@@ -1,4 +1,4 @@
-# The Studio notebook's Flink SQL (issue 4), run locally on PyFlink in its own venv (~700 MB).
+# The Studio notebook's Flink SQL, run locally on PyFlink in its own venv (~700 MB).
 FLINK_VENV := $(VENV_ROOT)/flink
 
 $(FLINK_VENV)/.ok: requirements/flink.txt

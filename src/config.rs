@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `SOURCE_TZ` | `Asia/Seoul` | zone of timestamps written without an offset (werkzeug) |
 //! | `PARTITION_TZ` | `Asia/Seoul` | zone of the year/month/day/hour partition keys |
+//! | `LOG_FORMAT` | `auto` | line format: `auto`, a built-in name, `nginx:<log_format string>` or `apache:<LogFormat string>` (docs/log-formats.md) |
 //! | `LOG_KEY` | `log` | member of a JSON record that holds the line (`log`, then `message`, are tried after it) |
 //! | `TIME_GUARD` | `on` | `off` lets any event time through (replays of old logs) |
 //! | `TIME_GUARD_MAX_AGE_HOURS` | `72` | events older than this before their arrival fail |
@@ -15,6 +16,7 @@
 
 use std::fmt;
 
+use crate::format::LineFormat;
 use crate::parser::Parser;
 use crate::time::Zone;
 
@@ -33,6 +35,8 @@ pub struct Config {
     pub source_tz: Zone,
     pub partition_tz: Zone,
     pub log_key: String,
+    /// `LOG_FORMAT`, compiled.
+    pub log_format: LineFormat,
     /// `None` when `TIME_GUARD=off`.
     pub time_guard: Option<TimeGuard>,
     pub response_budget: usize,
@@ -103,6 +107,14 @@ impl Config {
                 fix: "name the JSON member that holds the log line, e.g. log".into(),
             });
         }
+        let log_format = match get("LOG_FORMAT") {
+            None => LineFormat::Auto,
+            Some(v) => LineFormat::parse(&v).map_err(|fix| ConfigError {
+                variable: "LOG_FORMAT",
+                value: v.clone(),
+                fix,
+            })?,
+        };
         let guard_on = match get("TIME_GUARD").as_deref().map(str::trim) {
             None | Some("on") | Some("true") | Some("1") => true,
             Some("off") | Some("false") | Some("0") => false,
@@ -131,6 +143,7 @@ impl Config {
             source_tz,
             partition_tz,
             log_key: log_key.trim().to_string(),
+            log_format,
             time_guard: guard_on.then_some(TimeGuard {
                 max_age_ms: max_age_h as i64 * 3_600_000,
                 max_future_ms: max_future_min as i64 * 60_000,
@@ -140,7 +153,7 @@ impl Config {
     }
 
     pub fn parser(&self) -> Parser {
-        Parser::new(self.source_tz)
+        Parser::with_format(self.source_tz, self.log_format.clone())
     }
 }
 
@@ -183,6 +196,15 @@ mod tests {
             ("TIME_GUARD_MAX_FUTURE_MINUTES", "ten", "whole number"),
             ("RESPONSE_BUDGET_BYTES", "7000000", "6291456"),
             ("LOG_KEY", " ", "JSON member"),
+            ("LOG_FORMAT", "apache:%h %l %u %t \"%r\" %>s %J", "%J"),
+            (
+                "LOG_FORMAT",
+                "nginx:$remote_addr$remote_user [$time_local]",
+                "$remote_addr$remote_user",
+            ),
+            ("LOG_FORMAT", "nginx:$remote_addr $status", "no time"),
+            ("LOG_FORMAT", "nginx:escape=yaml:$time_local", "escape=yaml"),
+            ("LOG_FORMAT", "combined2", "built-in"),
         ] {
             let e = with(&[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var);

@@ -19,6 +19,9 @@ pub enum ParseError {
     ImpossibleDate,
     /// The client address is missing.
     MissingHost,
+    /// The fields before the timestamp are not `host ident user` (nor a virtual host or an
+    /// address list before them).
+    ClientFields,
     /// No quoted request after the timestamp.
     MissingRequest,
     /// The status is neither `-` nor three digits.
@@ -27,6 +30,10 @@ pub enum ParseError {
     InvalidSize,
     /// Something follows the last field a known format has.
     TrailingData,
+    /// The line does not follow the configured `LOG_FORMAT`.
+    FormatMismatch,
+    /// A duration that is neither `-` nor a decimal number.
+    InvalidDuration,
     /// The Fluent Bit JSON record is not valid JSON.
     InvalidJson,
     /// The Fluent Bit JSON record has no string under `LOG_KEY`, `log` or `message`.
@@ -41,10 +48,13 @@ impl ParseError {
             ParseError::InvalidTimestamp => "invalid_timestamp",
             ParseError::ImpossibleDate => "impossible_date",
             ParseError::MissingHost => "missing_host",
+            ParseError::ClientFields => "unexpected_client_fields",
             ParseError::MissingRequest => "missing_request",
             ParseError::InvalidStatus => "invalid_status",
             ParseError::InvalidSize => "invalid_size",
             ParseError::TrailingData => "trailing_data",
+            ParseError::FormatMismatch => "format_mismatch",
+            ParseError::InvalidDuration => "invalid_duration",
             ParseError::InvalidJson => "invalid_json",
             ParseError::MissingLogField => "missing_log_field",
         }
@@ -61,10 +71,17 @@ impl ParseError {
             }
             ParseError::ImpossibleDate => "the timestamp names a date that does not exist",
             ParseError::MissingHost => "the line does not start with a client address",
+            ParseError::ClientFields => {
+                "the fields before the [timestamp] are not `host ident user` (nor a virtual host or an address list before the host): set LOG_FORMAT to the server's log format"
+            }
             ParseError::MissingRequest => "expected a quoted request line after the timestamp",
             ParseError::InvalidStatus => "the status is neither - nor a 3-digit code",
             ParseError::InvalidSize => "the response size is neither - nor a number",
             ParseError::TrailingData => "unexpected text after the last field of every known format",
+            ParseError::FormatMismatch => {
+                "the line does not follow LOG_FORMAT: a literal of the format is not where its fields put it"
+            }
+            ParseError::InvalidDuration => "the duration is neither - nor a decimal number",
             ParseError::InvalidJson => "the record starts with { but is not valid JSON",
             ParseError::MissingLogField => {
                 "the JSON record has no string field named by LOG_KEY, nor log or message"

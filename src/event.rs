@@ -666,7 +666,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(2000)))]
 
         #[test]
         fn events_with_one_metadata_layout_read_fast_exactly_as_serde_json_reads_them(

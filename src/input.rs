@@ -51,7 +51,17 @@ impl LineDecoder {
             Some(i) if line[i] == b'{' => {
                 log.clear();
                 instance.clear();
-                extract_fluent_bit(&line[i..], &self.log_key, log, instance)?;
+                match extract_fluent_bit(&line[i..], &self.log_key, log, instance) {
+                    Ok(()) => {}
+                    // No line in it: an nginx JSON access log, when it has one's time.
+                    Err(ParseError::MissingLogField)
+                        if self.parser.format().takes_json()
+                            && crate::format::json_log::looks_like(&line[i..]) =>
+                    {
+                        return self.parser.parse(line);
+                    }
+                    Err(e) => return Err(e),
+                }
                 // The instance id is set inside the result, not after a `?`: taking the
                 // record out and wrapping it again copied all of it (`memcpy`) for every line.
                 let mut parsed = self.parser.parse_mut(log.as_mut_slice());
@@ -543,7 +553,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(2000)))]
 
         /// Plain records are always read fast, and as serde_json reads them.
         #[test]

@@ -4,7 +4,7 @@
 //! never goes through `serde_json::Value`: the record is written in column order with absent
 //! fields omitted, which keeps Firehose responses small and the hot path free of allocations.
 
-use crate::record::{unescape_into, Record, Value};
+use crate::record::{unescape_into, Record, Text, Value};
 use crate::time::write_ts;
 
 /// Byte → what to write instead: 0 = itself, `u` = `\u00XX`, anything else = `\` + that byte.
@@ -137,6 +137,12 @@ pub trait JsonOut {
     fn string(&mut self, s: &[u8]);
     fn int(&mut self, n: i64);
     fn double(&mut self, d: f64);
+    /// The `{` of a map value.
+    fn map_open(&mut self);
+    /// A map entry: `"key":"value"`, preceded by `,` unless it is the first.
+    fn map_entry(&mut self, first: bool, key: &[u8], value: &[u8]);
+    /// The `}` of a map value.
+    fn map_close(&mut self);
     /// The closing `}`.
     fn end(&mut self);
 }
@@ -163,6 +169,20 @@ impl JsonOut for Vec<u8> {
     #[inline]
     fn double(&mut self, d: f64) {
         write_f64(self, d);
+    }
+    fn map_open(&mut self) {
+        self.push(b'{');
+    }
+    fn map_entry(&mut self, first: bool, key: &[u8], value: &[u8]) {
+        if !first {
+            self.push(b',');
+        }
+        write_str(self, key);
+        self.push(b':');
+        write_str(self, value);
+    }
+    fn map_close(&mut self) {
+        self.push(b'}');
     }
     #[inline]
     fn end(&mut self) {
@@ -325,6 +345,15 @@ impl JsonOut for JsonLen {
             None => ryu::Buffer::new().format_finite(d).len(),
         };
     }
+    fn map_open(&mut self) {
+        self.0 += 1;
+    }
+    fn map_entry(&mut self, first: bool, key: &[u8], value: &[u8]) {
+        self.0 += !first as usize + string_len(key).0 + 1 + string_len(value).0;
+    }
+    fn map_close(&mut self) {
+        self.0 += 1;
+    }
     #[inline]
     fn end(&mut self) {
         self.0 += 1;
@@ -345,7 +374,7 @@ pub fn string_len(s: &[u8]) -> (usize, bool) {
 
 /// The key that introduces each column in a record object, by column index (a test checks them
 /// against [`crate::schema::COLUMNS`]).
-pub const JSON_KEYS: [&[u8]; 18] = [
+pub const JSON_KEYS: [&[u8]; 19] = [
     b"{\"ts\":",
     b",\"remote_host\":",
     b",\"remote_user\":",
@@ -364,6 +393,7 @@ pub const JSON_KEYS: [&[u8]; 18] = [
     b",\"instance_id\":",
     b",\"log_format\":",
     b",\"parse_warning\":",
+    b",\"extra\":",
 ];
 
 /// Writes one record as a JSON object (no trailing newline): columns in schema order, absent
@@ -400,9 +430,38 @@ pub fn write_record<O: JsonOut>(out: &mut O, r: &Record<'_>, scratch: &mut Vec<u
                 out.key(i);
                 out.double(d);
             }
+            Value::Map(entries) => {
+                out.key(i);
+                write_map(out, entries, scratch);
+            }
         },
     );
     out.end();
+}
+
+/// A map's entries, keys and values decoded as text fields are. Only configured formats have
+/// any, so this stays out of line.
+#[inline(never)]
+fn write_map<O: JsonOut>(out: &mut O, entries: &[(Text<'_>, Text<'_>)], scratch: &mut Vec<u8>) {
+    out.map_open();
+    for (n, (k, v)) in entries.iter().enumerate() {
+        scratch.clear();
+        let key_end = if k.escaped {
+            unescape_into(k.raw, scratch);
+            scratch.len()
+        } else {
+            scratch.extend_from_slice(k.raw);
+            k.raw.len()
+        };
+        if v.escaped {
+            unescape_into(v.raw, scratch);
+        } else {
+            scratch.extend_from_slice(v.raw);
+        }
+        let (key, value) = scratch.split_at(key_end);
+        out.map_entry(n == 0, key, value);
+    }
+    out.map_close();
 }
 
 /// The length of a record's JSON as [`write_record`] writes it.

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMillisecondArray,
+    ArrayRef, Float64Array, Int32Array, Int64Array, MapArray, RecordBatch, StringArray,
+    StructArray, TimestampMillisecondArray,
 };
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -41,11 +41,28 @@ pub fn arrow_schema() -> SchemaRef {
                 ColumnType::Int => DataType::Int32,
                 ColumnType::Bigint => DataType::Int64,
                 ColumnType::Double => DataType::Float64,
+                ColumnType::Map => DataType::Map(map_entries_field(), false),
             };
             Field::new(c.name, ty, true)
         })
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+/// The entries of a `map<string,string>` column, named as Hive and Parquet name them.
+fn map_entries_field() -> Arc<Field> {
+    Arc::new(Field::new(
+        "key_value",
+        DataType::Struct(map_entry_fields()),
+        false,
+    ))
+}
+
+fn map_entry_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+    ])
 }
 
 /// One column's buffered values. Plain vectors rather than Arrow builders so a record that
@@ -57,6 +74,13 @@ enum Column {
     Text {
         offsets: Vec<i32>,
         bytes: Vec<u8>,
+        valid: Vec<bool>,
+    },
+    /// Each row's entries are `keys`/`values` from `offsets[row]` to `offsets[row + 1]`.
+    Map {
+        offsets: Vec<i32>,
+        keys: Box<Column>,
+        values: Box<Column>,
         valid: Vec<bool>,
     },
 }
@@ -73,7 +97,59 @@ impl Column {
                 bytes: Vec::new(),
                 valid: Vec::new(),
             },
+            ColumnType::Map => Column::Map {
+                offsets: vec![0],
+                keys: Box::new(Column::new(ColumnType::Text)),
+                values: Box::new(Column::new(ColumnType::Text)),
+                valid: Vec::new(),
+            },
         }
+    }
+
+    /// Bytes the column's vectors hold as allocated.
+    fn memory(&self) -> usize {
+        match self {
+            Column::Int(v, ok) => v.capacity() * 8 + ok.capacity(),
+            Column::Double(v, ok) => v.capacity() * 8 + ok.capacity(),
+            Column::Text {
+                offsets,
+                bytes,
+                valid,
+            } => offsets.capacity() * 4 + bytes.capacity() + valid.capacity(),
+            Column::Map {
+                offsets,
+                keys,
+                values,
+                valid,
+            } => offsets.capacity() * 4 + keys.memory() + values.memory() + valid.capacity(),
+        }
+    }
+
+    /// The map entries of the row being filled, when this is a map column: the key and the
+    /// value appended, and the length of `"key":"value"` in the JSON.
+    fn push_entry(&mut self, key: &[u8], value: &[u8]) -> usize {
+        let Column::Map { keys, values, .. } = self else {
+            unreachable!("entries go to map columns")
+        };
+        keys.push_text_json(key) + 1 + values.push_text_json(value)
+    }
+
+    /// Ends the row being filled in a map column.
+    fn close_map(&mut self) {
+        let Column::Map {
+            offsets,
+            keys,
+            valid,
+            ..
+        } = self
+        else {
+            unreachable!("maps go to map columns")
+        };
+        let Column::Text { valid: kv, .. } = keys.as_ref() else {
+            unreachable!("keys are text")
+        };
+        offsets.push(kv.len() as i32);
+        valid.push(true);
     }
 
     /// Nulls up to `rows` rows. The row appender leaves a column behind while the records
@@ -96,6 +172,11 @@ impl Column {
                 valid,
             } if valid.len() < rows => {
                 offsets.resize(rows + 1, bytes.len() as i32);
+                valid.resize(rows, false);
+            }
+            Column::Map { offsets, valid, .. } if valid.len() < rows => {
+                let entries = *offsets.last().expect("offsets start with 0");
+                offsets.resize(rows + 1, entries);
                 valid.resize(rows, false);
             }
             _ => {}
@@ -185,6 +266,20 @@ impl Column {
                     valid.truncate(rows);
                 }
             }
+            Column::Map {
+                offsets,
+                keys,
+                values,
+                valid,
+            } => {
+                if valid.len() > rows {
+                    offsets.truncate(rows + 1);
+                    let entries = offsets[rows] as usize;
+                    keys.truncate(entries);
+                    values.truncate(entries);
+                    valid.truncate(rows);
+                }
+            }
         }
     }
 
@@ -230,6 +325,32 @@ impl Column {
                 // offset, so the offsets rise from 0 to `bytes.len()` on character boundaries.
                 // Arrow's checked constructor would validate all of it again.
                 Arc::new(unsafe { StringArray::new_unchecked(offsets, bytes, valid) })
+            }
+            Column::Map {
+                offsets,
+                keys,
+                values,
+                valid,
+            } => {
+                let entries = *offsets.last().expect("offsets start with 0") as usize;
+                keys.pad(entries);
+                values.pad(entries);
+                let entries = StructArray::new(
+                    map_entry_fields(),
+                    vec![
+                        keys.finish(ColumnType::Text),
+                        values.finish(ColumnType::Text),
+                    ],
+                    None,
+                );
+                let offsets = OffsetBuffer::new(std::mem::replace(offsets, vec![0]).into());
+                Arc::new(MapArray::new(
+                    map_entries_field(),
+                    offsets,
+                    entries,
+                    nulls(take(valid)),
+                    false,
+                ))
             }
         }
     }
@@ -307,6 +428,17 @@ impl JsonOut for RowAppender<'_> {
     fn double(&mut self, d: f64) {
         self.len.double(d);
         self.column().push_double(d);
+    }
+    fn map_open(&mut self) {
+        self.len.map_open();
+        self.column();
+    }
+    fn map_entry(&mut self, first: bool, key: &[u8], value: &[u8]) {
+        self.len.0 += !first as usize + self.columns[self.next - 1].push_entry(key, value);
+    }
+    fn map_close(&mut self) {
+        self.len.map_close();
+        self.columns[self.next - 1].close_map();
     }
     #[inline]
     fn end(&mut self) {
@@ -414,12 +546,21 @@ impl RowBuffer {
                 Typed::Null => {}
                 Typed::Int(v) => c.push_int(*v),
                 Typed::Float(v) => c.push_double(*v),
+                Typed::Map => {
+                    let Staged::Map(entries) = &row[i] else {
+                        unreachable!("maps are converted from objects")
+                    };
+                    for (k, v) in entries {
+                        c.push_entry(k.as_bytes(), v.as_bytes());
+                    }
+                    c.close_map();
+                }
                 Typed::Text => match &row[i] {
                     Staged::Str(s) => c.push_text(s.as_bytes(), true),
                     Staged::Int(n) => c.push_text(n.to_string().as_bytes(), true),
                     Staged::Float(f) => c.push_text(f.to_string().as_bytes(), true),
                     Staged::Bool(x) => c.push_text(if *x { b"true" } else { b"false" }, true),
-                    Staged::Null => {}
+                    Staged::Null | Staged::Map(_) => {}
                 },
             }
         }
@@ -463,9 +604,8 @@ impl RowBuffer {
         Ok(())
     }
 
-    /// Writes every row held as one Snappy Parquet file at `path` (parents created) and empties
-    /// the buffer. Returns the file's size.
-    pub fn write_parquet(&mut self, path: &Path) -> std::io::Result<u64> {
+    /// Every row held as one Snappy Parquet object, emptying the buffer.
+    pub fn take_parquet(&mut self) -> std::io::Result<Vec<u8>> {
         self.encode(0)?;
         let w = match self.encoded.take() {
             Some(w) => w,
@@ -473,13 +613,32 @@ impl RowBuffer {
                 .map_err(std::io::Error::other)?,
         };
         let object = w.into_inner().map_err(std::io::Error::other)?;
+        self.encoded_rows = 0;
+        self.bytes = 0;
+        Ok(object)
+    }
+
+    /// Writes every row held as one Snappy Parquet file at `path` (parents created) and empties
+    /// the buffer. Returns the file's size.
+    pub fn write_parquet(&mut self, path: &Path) -> std::io::Result<u64> {
+        let object = self.take_parquet()?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(path, &object)?;
-        self.encoded_rows = 0;
-        self.bytes = 0;
         Ok(object.len() as u64)
+    }
+
+    /// Bytes of memory the buffer holds: the row vectors as allocated, the Parquet writer's
+    /// pages in progress and the object written so far. What `accesslog replay` weighs against
+    /// its memory cap.
+    pub fn memory(&self) -> usize {
+        let columns: usize = self.columns.iter().map(Column::memory).sum();
+        let encoded = self
+            .encoded
+            .as_ref()
+            .map_or(0, |w| w.memory_size() + w.inner().capacity());
+        columns + encoded
     }
 }
 
@@ -574,6 +733,9 @@ enum Staged<'a> {
     Int(i64),
     Float(f64),
     Bool(bool),
+    /// A JSON object, for a map column: its members as strings (numbers and booleans as their
+    /// text, nulls left out, as the OpenX SerDe reads a `map<string,string>`).
+    Map(Vec<(String, String)>),
 }
 
 /// A value converted for its column; text stays in the staged row (no copy).
@@ -582,6 +744,7 @@ enum Typed {
     Int(i64),
     Float(f64),
     Text,
+    Map,
 }
 
 fn convert(ty: ColumnType, v: &Staged) -> Result<Typed, String> {
@@ -598,6 +761,9 @@ fn convert(ty: ColumnType, v: &Staged) -> Result<Typed, String> {
         (ColumnType::Bigint, Staged::Int(n)) => Typed::Int(*n),
         (ColumnType::Double, Staged::Int(n)) => Typed::Float(*n as f64),
         (ColumnType::Double, Staged::Float(f)) => Typed::Float(*f),
+        (ColumnType::Map, Staged::Map(_)) => Typed::Map,
+        (_, Staged::Map(_)) => return Err(format!("an object in a {} column", ty.glue())),
+        (ColumnType::Map, _) => return Err("a map column takes a JSON object".into()),
         (ColumnType::Text, _) => Typed::Text,
         (_, Staged::Str(s)) => return Err(format!("string {s:?} in a {} column", ty.glue())),
         (_, Staged::Float(f)) => return Err(format!("{f} in a {} column", ty.glue())),
@@ -676,6 +842,25 @@ impl<'de> serde::Deserialize<'de> for Staged<'de> {
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 Ok(Staged::Bool(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Staged<'de>>()? {
+                    let v = match v {
+                        Staged::Null => continue,
+                        Staged::Str(s) => s.into_owned(),
+                        Staged::Int(n) => n.to_string(),
+                        Staged::Float(f) => f.to_string(),
+                        Staged::Bool(b) => b.to_string(),
+                        Staged::Map(_) => {
+                            return Err(de::Error::custom(
+                                "a nested object in a map<string,string>",
+                            ))
+                        }
+                    };
+                    entries.push((k, v));
+                }
+                Ok(Staged::Map(entries))
             }
         }
         d.deserialize_any(V)
@@ -761,11 +946,16 @@ pub fn data_dir(lake: &Path, keys: &[&str; 4]) -> PathBuf {
 /// `DIR/errors/<kind>/year=…/…/hour=…/`: the error prefix of SPEC §2 (`kind` is Firehose's
 /// `error-output-type`), by arrival time in UTC.
 pub fn error_dir(lake: &Path, arrival_ms: i64, kind: &str) -> PathBuf {
+    lake.join(error_prefix(arrival_ms, kind).trim_end_matches('/'))
+}
+
+/// `errors/<kind>/year=…/…/hour=…/`: [`error_dir`] as an object key prefix.
+pub fn error_prefix(arrival_ms: i64, kind: &str) -> String {
     let c = crate::time::civil_from_ms(arrival_ms);
-    lake.join(format!(
-        "errors/{kind}/year={:04}/month={:02}/day={:02}/hour={:02}",
+    format!(
+        "errors/{kind}/year={:04}/month={:02}/day={:02}/hour={:02}/",
         c.year, c.month, c.day, c.hour
-    ))
+    )
 }
 
 #[cfg(test)]

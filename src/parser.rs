@@ -1,16 +1,22 @@
 //! The access-log line parser.
 //!
-//! One left-to-right pass over the line recognises every format of SPEC §3; the format is decided
-//! by what the line holds, not configured:
+//! Under `LOG_FORMAT=auto` (the default), one left-to-right pass over the line recognises every
+//! format of SPEC §3, decided by what the line holds; a configured format string goes to its
+//! compiled plan instead ([`crate::format`]).
 //!
 //! ```text
 //! common          host ident user [time] "request" status size
 //! combined        common + "referrer" "user-agent"
-//! vhost_combined  vhost:port + combined
+//! vhost_combined  vhost[:port] + combined
 //! nginx_main      combined + "x-forwarded-for"
 //! app             combined (time with milliseconds) + duration_ms
 //! werkzeug        host - - [dd/Mon/yyyy HH:MM:SS] "request" status size   (no offset, ANSI colours)
+//! json            {"time_local": ..., "remote_addr": ..., ...}             (nginx escape=json)
 //! ```
+//!
+//! The fields before the timestamp are never folded into one another: ident and user are one
+//! word each, and what stands before them is a host, a virtual host and a host, or an address
+//! list as proxies log it; any other line is refused (`unexpected_client_fields`).
 //!
 //! Quoted fields are scanned 16 bytes at a time ([`crate::scan`]), so the cost is linear in the
 //! line length and nothing backtracks. Servers that escape quotes (Apache `\"`, nginx `\x22`) give
@@ -24,14 +30,17 @@
 use memchr::memchr;
 
 use crate::error::ParseError;
+use crate::format::{json_log, LineFormat};
 use crate::record::{LogFormat, Record, Text, Warning};
 use crate::scan;
 use crate::time::{logged_utc_ms, Zone, MAX_MS, MIN_MS};
 
-/// Parses lines; holds the zone used for timestamps without an offset.
+/// Parses lines; holds the zone used for timestamps without an offset and the configured
+/// line format (`LOG_FORMAT`).
 #[derive(Clone, Debug)]
 pub struct Parser {
     source_tz: Zone,
+    format: LineFormat,
 }
 
 /// Where a quoted field ended.
@@ -44,8 +53,17 @@ struct Quoted<'a> {
 }
 
 impl Parser {
+    /// A parser that recognises every built-in format (`LOG_FORMAT=auto`).
     pub fn new(source_tz: Zone) -> Parser {
-        Parser { source_tz }
+        Parser::with_format(source_tz, LineFormat::Auto)
+    }
+
+    pub fn with_format(source_tz: Zone, format: LineFormat) -> Parser {
+        Parser { source_tz, format }
+    }
+
+    pub fn format(&self) -> &LineFormat {
+        &self.format
     }
 
     /// Parses a line that may carry terminal colour codes (werkzeug) or a Python logging prefix.
@@ -61,6 +79,43 @@ impl Parser {
 
     /// Parses one line (without or with its line terminator).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        match &self.format {
+            LineFormat::Auto => {
+                let s = trim(line);
+                if json_log::looks_like(s) {
+                    return json_log::parse(s, &self.source_tz);
+                }
+                self.parse_builtin(line)
+            }
+            LineFormat::Builtin(LogFormat::Json) => {
+                let s = trim(line);
+                if s.is_empty() {
+                    return Err(ParseError::Empty);
+                }
+                if s.first() != Some(&b'{') {
+                    return Err(ParseError::FormatMismatch);
+                }
+                json_log::parse(s, &self.source_tz)
+            }
+            LineFormat::Builtin(want) => {
+                let rec = self.parse_builtin(line)?;
+                if rec.log_format != *want {
+                    return Err(ParseError::FormatMismatch);
+                }
+                Ok(rec)
+            }
+            LineFormat::Plan(plan) => {
+                let s = trim(line);
+                if s.is_empty() {
+                    return Err(ParseError::Empty);
+                }
+                plan.parse(s, &self.source_tz)
+            }
+        }
+    }
+
+    /// The built-in formats, recognised by what the line holds.
+    fn parse_builtin<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let s = trim(line);
         if s.is_empty() {
             return Err(ParseError::Empty);
@@ -100,6 +155,7 @@ impl Parser {
             } else {
                 None
             },
+            extra: Vec::new(),
         };
         self.client_fields(&s[..lb - 1], &mut rec)?;
 
@@ -132,6 +188,8 @@ impl Parser {
         if i == s.len() {
             rec.log_format = if werkzeug_time {
                 LogFormat::Werkzeug
+            } else if rec.vhost.is_some() {
+                LogFormat::VhostCombined
             } else {
                 LogFormat::Common
             };
@@ -176,7 +234,13 @@ impl Parser {
         // nginx "x-forwarded-for", or the app's duration
         if s.get(i + 1) == Some(&b'"') {
             let q = quoted(s, i + 2, |s, at| at + 1 == s.len());
-            rec.forwarded_for = dash_absent(q.text);
+            match (dash_absent(q.text), rec.forwarded_for) {
+                (None, _) => {}
+                (xff, None) => rec.forwarded_for = xff,
+                // An address list before the ident and another X-Forwarded-For at the end: two
+                // values for one column, and no way to know which the user wants.
+                (Some(_), Some(_)) => return Err(ParseError::ClientFields),
+            }
             if q.ambiguous {
                 rec.parse_warning = Some(Warning::AmbiguousQuotes);
             }
@@ -197,38 +261,19 @@ impl Parser {
         Ok(rec)
     }
 
-    /// `host ident user`, or `vhost:port host ident user` (vhost_combined). Apache writes an
-    /// empty user as `""`; a user name may hold spaces, so the user is everything after the
-    /// ident.
+    /// The fields before the timestamp: `host ident user`, with a virtual host before the client
+    /// (`%v %h`, `$host $remote_addr`, with or without `:port`) or an address list as the client
+    /// (`a, b, c`, `"a, b" c`: proxies that log X-Forwarded-For there). Anything else is refused
+    /// rather than folded into the wrong fields: ident and user are one word each, and the host
+    /// holds no space, comma or quote.
     fn client_fields<'a>(&self, s: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
-        let sp = scan::find(s, 0, b' ').ok_or(ParseError::MissingHost)?;
-        let (first, rest) = (&s[..sp], &s[sp + 1..]);
-        if first.is_empty() {
+        let sp_user = memchr::memrchr(b' ', s).ok_or(ParseError::MissingHost)?;
+        let sp_ident = memchr::memrchr(b' ', &s[..sp_user]).ok_or(ParseError::MissingHost)?;
+        let prefix = &s[..sp_ident];
+        if prefix.is_empty() {
             return Err(ParseError::MissingHost);
         }
-        // Exactly three words after the first: `host ident user` behind a vhost.
-        let three_words = scan::find(rest, 0, b' ')
-            .and_then(|a| scan::find(rest, a + 1, b' '))
-            .is_some_and(|b| scan::find(rest, b + 1, b' ').is_none());
-        let (host, rest) = if three_words && looks_like_vhost(first) {
-            rec.vhost = Some(Text::plain(first));
-            match scan::find(rest, 0, b' ') {
-                Some(p) => (&rest[..p], &rest[p + 1..]),
-                None => (rest, &[][..]),
-            }
-        } else {
-            (first, rest)
-        };
-        if host.is_empty() {
-            return Err(ParseError::MissingHost);
-        }
-        rec.remote_host = Text::plain(host);
-        // ident is not a column; skip it.
-        let user = match scan::find(rest, 0, b' ') {
-            Some(sp) => &rest[sp + 1..],
-            None => return Err(ParseError::MissingHost),
-        };
-        rec.remote_user = match user {
+        rec.remote_user = match &s[sp_user + 1..] {
             b"-" => None,
             b"\"\"" => Some(Text::plain(b"")),
             u => Some(Text {
@@ -236,21 +281,83 @@ impl Parser {
                 escaped: scan::find(u, 0, b'\\').is_some(),
             }),
         };
+        if !odd(prefix) {
+            rec.remote_host = Text::plain(prefix);
+            return Ok(());
+        }
+        if let Some((host, list)) = address_list(prefix) {
+            rec.remote_host = Text::plain(host);
+            rec.forwarded_for = list.map(Text::plain);
+            return Ok(());
+        }
+        // A virtual host, then the client or an address list.
+        let sp = scan::find(prefix, 0, b' ').ok_or(ParseError::ClientFields)?;
+        let (vhost, rest) = (&prefix[..sp], &prefix[sp + 1..]);
+        if vhost.is_empty() || odd(vhost) || vhost == b"-" {
+            return Err(ParseError::ClientFields);
+        }
+        rec.vhost = Some(Text::plain(vhost));
+        if !odd(rest) && !rest.is_empty() && rest != b"-" {
+            rec.remote_host = Text::plain(rest);
+            return Ok(());
+        }
+        let (host, list) = address_list(rest).ok_or(ParseError::ClientFields)?;
+        rec.remote_host = Text::plain(host);
+        rec.forwarded_for = list.map(Text::plain);
         Ok(())
     }
 }
 
-/// `name:port` as `%v:%p` writes it, and not an IPv6 client address (which has several colons).
-fn looks_like_vhost(t: &[u8]) -> bool {
-    match memchr::memrchr(b':', t) {
-        Some(c) => {
-            c > 0
-                && c + 1 < t.len()
-                && t[c + 1..].iter().all(u8::is_ascii_digit)
-                && memchr(b':', &t[..c]).is_none()
+/// Holds a space, a comma or a quote: not one plain word.
+fn odd(t: &[u8]) -> bool {
+    memchr::memchr3(b' ', b',', b'"', t).is_some()
+}
+
+/// An address list as proxies log it in place of the client: `a, b, c`, `a, b c` (the list,
+/// then the client one space away) or `"a, b" c`. Gives the first address and the list as
+/// logged (`None` for a quoted `"-"`: no X-Forwarded-For, then the client is the host). `None`
+/// when the text is not such a list; `host a` (a virtual host and a client) is not, since an
+/// unquoted list needs a comma.
+fn address_list(p: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    let quoted = p.first() == Some(&b'"');
+    let (list, client) = if quoted {
+        let close = memchr(b'"', &p[1..])? + 1;
+        match &p[close + 1..] {
+            [] => (&p[1..close], None),
+            [b' ', c @ ..] => (&p[1..close], Some(c)),
+            _ => return None,
         }
-        None => false,
+    } else {
+        match memchr::memrchr(b' ', p) {
+            Some(sp) if sp > 0 && p[sp - 1] != b',' => (&p[..sp], Some(&p[sp + 1..])),
+            _ => (p, None),
+        }
+    };
+    if client.is_some_and(|c| !is_address(c)) {
+        return None;
     }
+    if quoted && list == b"-" {
+        return client.map(|c| (c, None));
+    }
+    let mut members = list.split(|&b| b == b',');
+    let first = members.next().filter(|f| is_address(f))?;
+    let mut n = 1;
+    for m in members {
+        if !is_address(m.strip_prefix(b" ").unwrap_or(m)) {
+            return None;
+        }
+        n += 1;
+    }
+    (n >= 2 || quoted).then_some((first, Some(p)))
+}
+
+/// An IPv4 or IPv6 address or a host name, as one word.
+fn is_address(t: &[u8]) -> bool {
+    !t.is_empty()
+        && t != b"-"
+        && t.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'-' | b'_' | b'%' | b'[' | b']')
+        })
 }
 
 fn trim(line: &[u8]) -> &[u8] {
@@ -374,7 +481,7 @@ fn token(s: &[u8], start: usize) -> (&[u8], usize) {
     (&s[start..end], end)
 }
 
-fn parse_status(t: &[u8]) -> Result<Option<u16>, ParseError> {
+pub(crate) fn parse_status(t: &[u8]) -> Result<Option<u16>, ParseError> {
     match t {
         b"-" => Ok(None),
         [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => Ok(Some(
@@ -384,7 +491,7 @@ fn parse_status(t: &[u8]) -> Result<Option<u16>, ParseError> {
     }
 }
 
-fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
+pub(crate) fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
     if t == b"-" {
         return Ok(None);
     }
@@ -440,7 +547,7 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
+pub(crate) fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
     if t.raw == b"-" {
         None
     } else {
@@ -449,7 +556,7 @@ fn dash_absent(t: Text<'_>) -> Option<Text<'_>> {
 }
 
 /// `METHOD target [PROTOCOL]` into its parts; anything else is kept verbatim in `request`.
-fn set_request<'a>(rec: &mut Record<'a>, req: Text<'a>, truncated: bool) {
+pub(crate) fn set_request<'a>(rec: &mut Record<'a>, req: Text<'a>, truncated: bool) {
     if !truncated {
         // A trailing space inside the quotes (seen from some clients) does not make the request
         // invalid.
@@ -491,7 +598,9 @@ fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
         return None;
     }
     let rest = &s[sp1 + 1..];
-    let (target, proto) = match scan::find(rest, 0, b' ') {
+    // The protocol is the last word; what lies between it and the method is the target, even
+    // with spaces in it (lenient servers log the target as received).
+    let (target, proto) = match memchr::memrchr(b' ', rest) {
         None => (rest, None),
         Some(sp2) => {
             let proto = &rest[sp2 + 1..];
@@ -504,8 +613,23 @@ fn split_request(s: &[u8]) -> Option<RequestParts<'_>> {
     if target.is_empty() {
         return None;
     }
-    let query_at = scan_target(target)?;
+    let query_at = match scan_target(target) {
+        Some(q) => q,
+        None => scan_spaced_target(target)?,
+    };
     Some((method, target, proto, query_at))
+}
+
+/// [`scan_target`] for a target that may hold spaces, though not at either end (`GET  /a` is
+/// not a request line).
+fn scan_spaced_target(t: &[u8]) -> Option<Option<usize>> {
+    if t.first() == Some(&b' ') || t.last() == Some(&b' ') {
+        return None;
+    }
+    if t.iter().any(|&b| b != b' ' && scan::not_in_target(b)) {
+        return None;
+    }
+    Some(memchr(b'?', t))
 }
 
 /// One pass over a request target: `None` if it holds a space, a control byte or DEL (then it
@@ -679,20 +803,23 @@ mod tests {
     }
 
     #[test]
-    fn vhost_tokens() {
-        assert!(looks_like_vhost(b"example.com:443"));
-        assert!(!looks_like_vhost(b"2001:db8::1"));
-        assert!(!looks_like_vhost(b"::1"));
-        assert!(!looks_like_vhost(b"10.0.0.1"));
-        assert!(!looks_like_vhost(b"host:"));
-    }
-
-    #[test]
     fn request_shapes() {
         assert!(split_request(b"GET / HTTP/1.1").is_some());
         assert!(split_request(b"GET /").is_some());
         assert!(split_request(b"CONNECT example.com:443 HTTP/1.1").is_some());
-        assert!(split_request(b"GET /a b HTTP/1.1").is_none());
+        assert_eq!(
+            split_request(b"GET /a?x=a b HTTP/1.1"),
+            Some((
+                &b"GET"[..],
+                &b"/a?x=a b"[..],
+                Some(&b"HTTP/1.1"[..]),
+                Some(2)
+            ))
+        );
+        // Without a protocol at the end, a space ends the target: not a request line.
+        assert!(split_request(b"GET /a b").is_none());
+        assert!(split_request(b"GET  /a HTTP/1.1").is_none());
+        assert!(split_request(b"GET /a\x01b HTTP/1.1").is_none());
         assert!(split_request(b"GET /a HTTP/1.1 x").is_none());
         assert!(split_request(b"\\x16\\x03\\x01").is_none());
         assert!(split_request(b"").is_none());

@@ -61,12 +61,27 @@ pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
             b'r' => Some(b'\r'),
             b'b' => Some(0x08),
             b'v' => Some(0x0b),
+            // JSON's (nginx `escape=json`).
+            b'f' => Some(0x0c),
             _ => None,
         };
         if let Some(d) = decoded {
             out.push(d);
             i += 2;
             continue;
+        }
+        // nginx `escape=json` writes other control bytes as `\u00XX`.
+        if next == b'u' && raw.len() >= i + 6 {
+            let hex4 = &raw[i + 2..i + 6];
+            if let Some(c) = hex4
+                .iter()
+                .try_fold(0u32, |n, &d| hex(d).map(|h| n << 4 | h as u32))
+                .and_then(char::from_u32)
+            {
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                i += 6;
+                continue;
+            }
         }
         if next == b'x' && i + 3 < raw.len() {
             if let (Some(h), Some(l)) = (hex(raw[i + 2]), hex(raw[i + 3])) {
@@ -98,16 +113,22 @@ pub enum LogFormat {
     NginxMain,
     Werkzeug,
     App,
+    /// A configured nginx `log_format` or Apache `LogFormat` (`LOG_FORMAT=nginx:...`).
+    Custom,
+    /// A JSON object with nginx's variable names (`escape=json` formats).
+    Json,
 }
 
 impl LogFormat {
-    pub const ALL: [LogFormat; 6] = [
+    pub const ALL: [LogFormat; 8] = [
         LogFormat::Common,
         LogFormat::Combined,
         LogFormat::VhostCombined,
         LogFormat::NginxMain,
         LogFormat::Werkzeug,
         LogFormat::App,
+        LogFormat::Custom,
+        LogFormat::Json,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +139,8 @@ impl LogFormat {
             LogFormat::NginxMain => "nginx_main",
             LogFormat::Werkzeug => "werkzeug",
             LogFormat::App => "app",
+            LogFormat::Custom => "custom",
+            LogFormat::Json => "json",
         }
     }
 }
@@ -132,6 +155,9 @@ pub enum Warning {
     AmbiguousQuotes,
     /// The timestamp carries no offset and was read in `SOURCE_TZ`.
     ZoneAssumed,
+    /// A configured format's field can hold its own separator and the line splits into fields
+    /// in more than one way; the first reading is kept.
+    AmbiguousFields,
 }
 
 impl Warning {
@@ -140,6 +166,7 @@ impl Warning {
             Warning::Truncated => "truncated",
             Warning::AmbiguousQuotes => "ambiguous_quotes",
             Warning::ZoneAssumed => "zone_assumed",
+            Warning::AmbiguousFields => "ambiguous_fields",
         }
     }
 }
@@ -166,6 +193,10 @@ pub struct Record<'a> {
     pub instance_id: Option<&'a str>,
     pub log_format: LogFormat,
     pub parse_warning: Option<Warning>,
+    /// Values of a configured format that have no column, by name (`upstream_response_time`,
+    /// `http_x_request_id`), in the order logged; values logged as `-` are left out. Empty for
+    /// the built-in formats, so it costs them no allocation.
+    pub extra: Vec<(Text<'a>, Text<'a>)>,
 }
 
 /// One column's value as a [`Record`] holds it; see [`Record::for_each_column`].
@@ -178,6 +209,8 @@ pub enum Value<'r, 'a> {
     Text(&'r Text<'a>),
     /// Text that is already a valid string.
     Str(&'a str),
+    /// A `map<string,string>`: names and values as logged.
+    Map(&'r [(Text<'a>, Text<'a>)]),
     Int(i64),
     Double(f64),
 }
@@ -221,6 +254,14 @@ impl<'a> Record<'a> {
             self.parse_warning
                 .map_or(Value::Absent, |w| Value::Str(w.as_str())),
         );
+        f(
+            18,
+            if self.extra.is_empty() {
+                Value::Absent
+            } else {
+                Value::Map(&self.extra)
+            },
+        );
     }
 }
 
@@ -241,6 +282,7 @@ mod tests {
         assert_eq!(unescape(r"nginx \x22q\x22"), "nginx \"q\"");
         assert_eq!(unescape(r"\xE2\x80\x99"), "\u{2019}");
         assert_eq!(unescape(r"tab\there"), "tab\there");
+        assert_eq!(unescape(r"json \u0007\f \u00e9"), "json \u{7}\u{c} \u{e9}");
         // Not escapes the server writes: kept as they are.
         assert_eq!(unescape(r"\q \x4 \xZZ end\"), r"\q \x4 \xZZ end\");
     }

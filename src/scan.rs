@@ -1,31 +1,26 @@
-//! Byte-class scans 16 bytes at a time, for the parser's and the JSON writer's inner loops.
+//! Byte-class scans 16 bytes at a time, for the parser's, the event reader's and the JSON
+//! writer's inner loops.
 //!
 //! Each scan asks "where is the first byte of this class?" over text that is nearly always
-//! plain ASCII. On x86-64 a 16-byte block is classified with SSE2 (part of every x86-64 CPU, so
-//! no runtime detection) and the last partial block is read as the overlapping final 16 bytes,
-//! which keeps byte-at-a-time loops off the common path. The one scan over long text (a JSON
-//! string in the event, whose longest is each record's base64 `data`) takes 32-byte blocks with
-//! AVX2 when the CPU has it, checked at run time; the check and the call cost more than they
-//! save on a few dozen bytes, so the parser's and the writer's short hops stay on SSE2.
-//! Elsewhere the scans fall back to a plain loop. Each caller's unit test checks its scan
-//! against the byte-at-a-time definition at every offset.
+//! plain ASCII. A 16-byte block is classified in vector registers (`block`: SSE2 on x86-64,
+//! NEON on aarch64, both baseline, so no run-time detection) and the last partial block is read
+//! as the overlapping final 16 bytes, which keeps byte-at-a-time loops off the common path. The
+//! scans are written once over `block`, so the Lambda's arm64 build runs the code the x86-64
+//! tests and benchmarks run. Each caller's unit test checks its scan against the byte-at-a-time
+//! definition at every offset, on both architectures.
 //!
 //! `same`, the equality test of the event reader's shape runs, is here for the same blocks.
 
-#[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::{
-    __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
-    _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128, _mm_storeu_si128, _mm_xor_si128,
-};
+mod block;
 
-/// The index of the first byte at or after `from` for which `class` sets a bit (bit `k` of
-/// a block's mask is byte `k`), or `s.len()`. `slow` is the byte-at-a-time definition, used for
-/// text shorter than a block.
-#[cfg(target_arch = "x86_64")]
+use block::{Block, BITS};
+
+/// The index of the first byte at or after `from` for which `class` marks a byte, or
+/// `s.len()`. `slow` is the byte-at-a-time definition, used for text shorter than a block.
 #[inline(always)]
 fn first<C, S>(s: &[u8], from: usize, class: C, slow: S) -> usize
 where
-    C: Fn([u8; 16]) -> u32,
+    C: Fn(Block) -> Block,
     S: Fn(u8) -> bool,
 {
     let len = s.len();
@@ -33,31 +28,25 @@ where
     if len < 16 {
         return s[i..].iter().position(|&b| slow(b)).map_or(len, |p| i + p);
     }
+    let p = s.as_ptr();
     while i + 16 <= len {
-        let m = class(s[i..i + 16].try_into().expect("16 bytes"));
+        // SAFETY: the 16 bytes at `i` lie inside `s`.
+        let m = block::mask(class(unsafe { block::load(p.add(i)) }));
         if m != 0 {
-            return i + m.trailing_zeros() as usize;
+            return i + block::first_set(m);
         }
         i += 16;
     }
     if i < len {
         // The last 16 bytes overlap bytes already seen; shift their bits out.
-        let m = class(s[len - 16..].try_into().expect("16 bytes")) >> (16 - (len - i));
+        // SAFETY: `len >= 16`, so the 16 bytes at `len - 16` lie inside `s`.
+        let m = block::mask(class(unsafe { block::load(p.add(len - 16)) }))
+            >> ((16 - (len - i)) as u32 * BITS);
         if m != 0 {
-            return i + m.trailing_zeros() as usize;
+            return i + block::first_set(m);
         }
     }
     len
-}
-
-/// # Safety
-/// None beyond the target: SSE2 is in the x86-64 baseline, and `loadu` reads the 16 bytes of
-/// `b` with no alignment requirement. The intrinsics are `unsafe` only because they are
-/// `#[target_feature]` functions.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn load(b: [u8; 16]) -> __m128i {
-    _mm_loadu_si128(b.as_ptr() as *const __m128i)
 }
 
 /// Bytes a JSON string cannot hold as they are (below 0x20, `"`, `\`) and bytes of 0x80 and up.
@@ -66,18 +55,13 @@ pub fn json_special(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80
 }
 
-/// The [`json_special`] bytes of a block, as a mask (bit `k` is byte `k`).
-#[cfg(target_arch = "x86_64")]
+/// The [`json_special`] bytes of a block.
 #[inline(always)]
-fn json_special_mask(v: __m128i) -> u32 {
-    // SAFETY: SSE2 is in the x86-64 baseline; these intrinsics only compute on registers.
-    unsafe {
-        // Signed compare: bytes of 0x80 and up are negative, so they are "below 0x20".
-        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))) as u32
-    }
+fn json_special_block(v: Block) -> Block {
+    block::or(
+        block::below_or_high(v, 0x20),
+        block::or(block::eq(v, b'"'), block::eq(v, b'\\')),
+    )
 }
 
 /// Appends to `out` the bytes of `s` before its first [`json_special`] byte and returns how
@@ -88,7 +72,6 @@ fn json_special_mask(v: __m128i) -> u32 {
 pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
     let n = s.len();
     out.reserve(n);
-    #[cfg(target_arch = "x86_64")]
     // SAFETY: `reserve` left at least `n` bytes of spare capacity after `start`. Every load
     // reads 16 or 8 bytes inside `s` (blocks are only used when `n >= 16`, words when `n >= 8`)
     // and every store writes the same offsets inside that spare capacity; the length is then
@@ -103,20 +86,16 @@ pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
                 if i + 16 > n {
                     // The last 16 bytes overlap bytes already copied; their bits are shifted out.
                     let at = n - 16;
-                    let v = _mm_loadu_si128(src.add(at) as *const __m128i);
-                    _mm_storeu_si128(dst.add(at) as *mut __m128i, v);
-                    let m = json_special_mask(v) >> (i - at);
-                    break if m != 0 {
-                        i + m.trailing_zeros() as usize
-                    } else {
-                        n
-                    };
+                    let v = block::load(src.add(at));
+                    block::store(dst.add(at), v);
+                    let m = block::mask(json_special_block(v)) >> ((i - at) as u32 * BITS);
+                    break if m != 0 { i + block::first_set(m) } else { n };
                 }
-                let v = _mm_loadu_si128(src.add(i) as *const __m128i);
-                _mm_storeu_si128(dst.add(i) as *mut __m128i, v);
-                let m = json_special_mask(v);
+                let v = block::load(src.add(i));
+                block::store(dst.add(i), v);
+                let m = block::mask(json_special_block(v));
                 if m != 0 {
-                    break i + m.trailing_zeros() as usize;
+                    break i + block::first_set(m);
                 }
                 i += 16;
                 if i == n {
@@ -147,12 +126,6 @@ pub fn copy_plain(out: &mut Vec<u8>, s: &[u8]) -> usize {
         };
         out.set_len(start + plain);
         plain
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let p = s.iter().position(|&b| json_special(b)).unwrap_or(n);
-        out.extend_from_slice(&s[..p]);
-        p
     }
 }
 
@@ -187,17 +160,16 @@ pub fn copy_unescaping(out: &mut Vec<u8>, s: &[u8]) -> usize {
     unsafe {
         let src = s.as_ptr();
         let dst = out.as_mut_ptr().add(start);
-        #[cfg(target_arch = "x86_64")]
         while i + 16 <= n {
-            let v = _mm_loadu_si128(src.add(i) as *const __m128i);
-            _mm_storeu_si128(dst.add(o) as *mut __m128i, v);
-            let m = json_special_mask(v);
+            let v = block::load(src.add(i));
+            block::store(dst.add(o), v);
+            let m = block::mask(json_special_block(v));
             if m == 0 {
                 i += 16;
                 o += 16;
                 continue;
             }
-            let k = m.trailing_zeros() as usize;
+            let k = block::first_set(m);
             i += k;
             o += k;
             match quote_escape(s, i) {
@@ -213,7 +185,6 @@ pub fn copy_unescaping(out: &mut Vec<u8>, s: &[u8]) -> usize {
             }
         }
         // The last bytes of a line: a word at a time while no byte in it is special.
-        #[cfg(target_arch = "x86_64")]
         while i + 8 <= n {
             let w = (src.add(i) as *const u64).read_unaligned();
             if word_has_json_special(w) {
@@ -245,9 +216,9 @@ pub fn copy_unescaping(out: &mut Vec<u8>, s: &[u8]) -> usize {
     i
 }
 
-/// True when a little-endian word holds a [`json_special`] byte (exact: the "has a byte less
-/// than" and "has a zero byte" word tricks report no false positives for the word as a whole).
-#[cfg(target_arch = "x86_64")]
+/// True when a word holds a [`json_special`] byte (exact: the "has a byte less than" and "has a
+/// zero byte" word tricks report no false positives for the word as a whole). The byte order
+/// does not matter, so the test is the same on every architecture.
 #[inline]
 fn word_has_json_special(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -264,62 +235,18 @@ fn word_has_json_special(w: u64) -> bool {
 /// The first byte at or after `from` that [`json_special`] picks, or `s.len()`.
 #[inline]
 pub fn first_json_special(s: &[u8], from: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if s.len().saturating_sub(from) >= 64 && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
-            return unsafe { first_json_special_avx2(s, from) };
-        }
-        first(
-            s,
-            from,
-            // SAFETY: see `load`.
-            |b| json_special_mask(unsafe { load(b) }),
-            json_special,
-        )
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        s[from..]
-            .iter()
-            .position(|&b| json_special(b))
-            .map_or(s.len(), |p| from + p)
-    }
-}
-
-/// [`first_json_special`] 32 bytes at a time, for long text (a record's base64 `data`).
-///
-/// # Safety
-/// The CPU must have AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn first_json_special_avx2(s: &[u8], from: usize) -> usize {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
-    };
     let mut i = from;
+    let p = s.as_ptr();
+    // Long text (a record's base64 `data` in the event): two blocks a step, tested together.
     while i + 32 <= s.len() {
         // SAFETY: the 32 bytes at `i` lie inside `s`.
-        let v = unsafe { _mm256_loadu_si256(s.as_ptr().add(i) as *const __m256i) };
-        // Signed compare, as in `json_special_mask`.
-        let low = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v);
-        let quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8));
-        let backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8));
-        let m =
-            _mm256_movemask_epi8(_mm256_or_si256(low, _mm256_or_si256(quote, backslash))) as u32;
-        if m != 0 {
-            return i + m.trailing_zeros() as usize;
+        let (a, b) = unsafe { (block::load(p.add(i)), block::load(p.add(i + 16))) };
+        if block::mask(block::or(json_special_block(a), json_special_block(b))) != 0 {
+            break;
         }
         i += 32;
     }
-    first(
-        s,
-        i,
-        // SAFETY: see `load`.
-        |b| json_special_mask(unsafe { load(b) }),
-        json_special,
-    )
+    first(s, i, json_special_block, json_special)
 }
 
 /// The index of the first `a` or `b` at or after `from`. For the parser's short hops (to the
@@ -327,21 +254,12 @@ unsafe fn first_json_special_avx2(s: &[u8], from: usize) -> usize {
 /// into `memchr`, whose runtime CPU dispatch costs more than such a hop.
 #[inline]
 pub fn find2(s: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
     let at = first(
         s,
         from,
-        // SAFETY: see `load`; the rest only computes on registers.
-        |block| unsafe {
-            let v = load(block);
-            let ma = _mm_cmpeq_epi8(v, _mm_set1_epi8(a as i8));
-            let mb = _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-            _mm_movemask_epi8(_mm_or_si128(ma, mb)) as u32
-        },
+        |v| block::or(block::eq(v, a), block::eq(v, b)),
         |c| c == a || c == b,
     );
-    #[cfg(not(target_arch = "x86_64"))]
-    let at = memchr::memchr2(a, b, &s[from..]).map_or(s.len(), |p| from + p);
     (at < s.len()).then_some(at)
 }
 
@@ -360,30 +278,17 @@ pub fn not_in_target(b: u8) -> bool {
 /// The first byte at or after `from` that is a `?` or [`not_in_target`], or `s.len()`.
 #[inline]
 pub fn first_query_or_invalid(s: &[u8], from: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        first(
-            s,
-            from,
-            // SAFETY: see `load`.
-            |b| unsafe {
-                let v = load(b);
-                // Unsigned `v <= 0x20`: the minimum of the two is `v` itself.
-                let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
-                let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-                let q = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'?' as i8));
-                _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(del, q))) as u32
-            },
-            |b| b == b'?' || not_in_target(b),
-        )
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        s[from..]
-            .iter()
-            .position(|&b| b == b'?' || not_in_target(b))
-            .map_or(s.len(), |p| from + p)
-    }
+    first(
+        s,
+        from,
+        |v| {
+            block::or(
+                block::at_most(v, b' '),
+                block::or(block::eq(v, 0x7f), block::eq(v, b'?')),
+            )
+        },
+        |b| b == b'?' || not_in_target(b),
+    )
 }
 
 /// `a == b` for slices of one length. The shape runs of the event reader are a few dozen bytes,
@@ -393,19 +298,18 @@ pub fn first_query_or_invalid(s: &[u8], from: usize) -> usize {
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     assert_eq!(a.len(), b.len());
     let n = a.len();
-    #[cfg(target_arch = "x86_64")]
     if n >= 16 {
         // SAFETY: every load reads 16 bytes at an offset of at most `n - 16` in a slice of
-        // length `n`; SSE2 is in the x86-64 baseline.
+        // length `n`.
         unsafe {
-            let at = |s: &[u8], i: usize| _mm_loadu_si128(s.as_ptr().add(i) as *const __m128i);
-            let mut diff = _mm_xor_si128(at(a, n - 16), at(b, n - 16));
+            let at = |s: &[u8], i: usize| block::load(s.as_ptr().add(i));
+            let mut diff = block::xor(at(a, n - 16), at(b, n - 16));
             let mut i = 0;
             while i + 16 < n {
-                diff = _mm_or_si128(diff, _mm_xor_si128(at(a, i), at(b, i)));
+                diff = block::or(diff, block::xor(at(a, i), at(b, i)));
                 i += 16;
             }
-            return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
+            return block::is_zero(diff);
         }
     }
     if n >= 8 {
@@ -446,7 +350,6 @@ mod tests {
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_word_test_is_exact_for_every_byte_at_every_position() {
         for b in 0..=255u8 {
@@ -522,7 +425,7 @@ mod tests {
 
     #[test]
     fn every_scan_finds_what_its_definition_finds_at_every_offset() {
-        // Long enough for the 32-byte AVX2 blocks of `first_json_special` (64 bytes and up).
+        // Long enough for the two-block steps of `first_json_special` (32 bytes and up).
         let base = b"/api/items/abcdefghijklmnopqrstuvwxyz0123456789-ABCDEF".repeat(3);
         let lens = [
             0, 1, 3, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 97,

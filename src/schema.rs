@@ -12,6 +12,8 @@ pub enum ColumnType {
     Int,
     Bigint,
     Double,
+    /// `map<string,string>`: Firehose's conversion fills it from a JSON object.
+    Map,
 }
 
 impl ColumnType {
@@ -22,6 +24,7 @@ impl ColumnType {
             ColumnType::Int => "int",
             ColumnType::Bigint => "bigint",
             ColumnType::Double => "double",
+            ColumnType::Map => "map<string,string>",
         }
     }
 }
@@ -39,7 +42,7 @@ const fn col(name: &'static str, ty: ColumnType, comment: &'static str) -> Colum
 
 /// The columns, in order. The JSON writer (`crate::json::write_record`) writes keys in this
 /// order; a test checks it.
-pub const COLUMNS: [Column; 18] = [
+pub const COLUMNS: [Column; 19] = [
     col("ts", ColumnType::Timestamp, "event time as a UTC instant"),
     col(
         "remote_host",
@@ -100,23 +103,32 @@ pub const COLUMNS: [Column; 18] = [
     col(
         "duration_ms",
         ColumnType::Double,
-        "request duration in milliseconds (app format)",
+        "request duration in milliseconds (app format; $request_time, %D, %T)",
     ),
     col(
         "vhost",
         ColumnType::Text,
-        "virtual host as logged (vhost_combined)",
+        "virtual host as logged (vhost_combined; $host, %v)",
     ),
     col(
         "instance_id",
         ColumnType::Text,
         "EC2 instance id added by the shipper",
     ),
-    col("log_format", ColumnType::Text, "format that matched"),
+    col(
+        "log_format",
+        ColumnType::Text,
+        "format that matched (custom: LOG_FORMAT's nginx: or apache: string; json: a JSON access log)",
+    ),
     col(
         "parse_warning",
         ColumnType::Text,
-        "truncated, ambiguous_quotes or zone_assumed",
+        "truncated, ambiguous_quotes, ambiguous_fields or zone_assumed",
+    ),
+    col(
+        "extra",
+        ColumnType::Map,
+        "values of a configured format that have no column, by variable name (LOG_FORMAT)",
     ),
 ];
 

@@ -694,7 +694,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::proptest_cases(300)))]
         /// Sequences of timestamps that share hours, offsets and dates, valid or not: the
         /// remembered hour must never change an answer.
         #[test]

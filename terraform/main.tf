@@ -11,7 +11,13 @@ locals {
   partition_keys = ["year", "month", "day", "hour"]
 
   availability_zone = coalesce(var.availability_zone, "${var.region}a")
-  lake_bucket_name  = coalesce(var.lake_bucket_name, "${var.name_prefix}-lake-${data.aws_caller_identity.current.account_id}-${var.region}")
+
+  # Redshift Serverless needs subnets in three Availability Zones; everything else stays in one.
+  serverless_subnets = [for i, az in ["b", "c"] : {
+    cidr              = cidrsubnet(var.vpc_cidr, 8, 2 + i)
+    availability_zone = "${var.region}${az}"
+  }]
+  lake_bucket_name = coalesce(var.lake_bucket_name, "${var.name_prefix}-lake-${data.aws_caller_identity.current.account_id}-${var.region}")
 
   data_prefix  = "logs/${join("/", [for k in local.partition_keys : "${k}=!{partitionKeyFromLambda:${k}}"])}/"
   error_prefix = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
@@ -37,6 +43,7 @@ locals {
     SOURCE_TZ                     = var.source_tz
     PARTITION_TZ                  = var.partition_tz
     LOG_KEY                       = var.log_key
+    LOG_FORMAT                    = var.log_format
     TIME_GUARD                    = var.time_guard ? "on" : "off"
     TIME_GUARD_MAX_AGE_HOURS      = tostring(var.time_guard_max_age_hours)
     TIME_GUARD_MAX_FUTURE_MINUTES = tostring(var.time_guard_max_future_minutes)
@@ -53,6 +60,7 @@ module "network" {
   app_subnet_cidr         = var.app_subnet_cidr
   availability_zone       = local.availability_zone
   flow_log_retention_days = var.log_retention_days
+  extra_private_subnets   = var.warehouse == "serverless" ? local.serverless_subnets : []
 }
 
 module "lake" {
@@ -148,13 +156,14 @@ module "application" {
 module "stream_analytics" {
   source = "./modules/stream_analytics"
 
-  name               = "${var.name_prefix}-studio"
-  vpc_id             = module.network.vpc_id
-  subnet_id          = module.network.app_subnet_id
-  glue_database_name = module.catalog.database_name
-  glue_database_arn  = module.catalog.database_arn
-  stream_arn         = module.ingestion.stream_arn
-  parallelism        = var.notebook_parallelism
+  name                    = "${var.name_prefix}-studio"
+  vpc_id                  = module.network.vpc_id
+  subnet_id               = module.network.app_subnet_id
+  glue_database_name      = module.catalog.database_name
+  glue_database_arn       = module.catalog.database_arn
+  stream_arn              = module.ingestion.stream_arn
+  parallelism             = var.notebook_parallelism
+  iam_propagation_seconds = var.iam_propagation_seconds
 
   # The notebook's network interfaces need the NAT route to reach the Kinesis and Glue APIs.
   depends_on = [module.network]
@@ -182,4 +191,23 @@ module "warehouse" {
   etl_dir                  = local.etl_dir
   target_table             = var.redshift_target_table
   glue_number_of_workers   = var.glue_number_of_workers
+  deployment               = var.warehouse
+  serverless_base_capacity = var.redshift_serverless_base_capacity
+  serverless_subnet_ids    = module.network.extra_private_subnet_ids
+  schedule                 = var.glue_schedule
+  visual_job_enabled       = var.glue_visual_job
+  schedule_enabled         = var.glue_schedule_enabled
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name                   = var.name_prefix
+  alarm_email            = var.alarm_email
+  lambda_function_name   = module.transform.function_name
+  lambda_timeout_seconds = module.transform.runtime.timeout
+  firehose_name          = module.delivery.name
+  kinesis_stream_name    = module.ingestion.stream_name
+  glue_job_name          = module.warehouse.job_name
+  no_records_minutes     = var.alarm_no_records_minutes
 }

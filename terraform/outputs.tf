@@ -84,8 +84,13 @@ output "notebook_name" {
   value       = module.stream_analytics.application_name
 }
 
+output "redshift_workgroup_name" {
+  description = "Redshift Serverless workgroup (null with the cluster)."
+  value       = module.warehouse.workgroup_name
+}
+
 output "redshift_cluster_identifier" {
-  description = "Redshift cluster."
+  description = "Redshift cluster (null with the Serverless warehouse)."
   value       = module.warehouse.cluster_identifier
 }
 
@@ -107,6 +112,21 @@ output "redshift_secret_arn" {
 output "glue_job_name" {
   description = "Glue job loading the lake into Redshift; start it with `aws glue start-job-run --job-name <name>`."
   value       = module.warehouse.job_name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of every alarm and of failed Glue job runs; subscribe endpoints with `aws sns subscribe`."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline (console: CloudWatch, Dashboards)."
+  value       = module.monitoring.dashboard_name
+}
+
+output "glue_visual_job_name" {
+  description = "The Glue Studio visual job (open it in Glue Studio to see the graph); null when glue_visual_job is false."
+  value       = module.warehouse.visual_job.name
 }
 
 output "iam_policies" {

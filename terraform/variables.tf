@@ -150,6 +150,19 @@ variable "log_key" {
   default     = "log"
 }
 
+variable "log_format" {
+  description = "LOG_FORMAT: auto (every built-in format), a built-in name (combined, nginx_main, ...), nginx:<log_format string> or apache:<LogFormat string> as the server's configuration writes it. In HCL, write nginx variables as $${var} or $var: \"$${\" stops interpolation."
+  type        = string
+  default     = "auto"
+  validation {
+    condition = (
+      contains(["auto", "common", "combined", "vhost_combined", "nginx_main", "werkzeug", "app", "json"], var.log_format)
+      || startswith(var.log_format, "nginx:") || startswith(var.log_format, "apache:")
+    )
+    error_message = "log_format must be auto, a built-in format name, nginx:<log_format string> or apache:<LogFormat string>; the Lambda checks the string itself at cold start."
+  }
+}
+
 variable "time_guard" {
   description = "TIME_GUARD: reject events whose time is implausible against their arrival time. Turn off to replay old logs."
   type        = bool
@@ -260,6 +273,23 @@ variable "notebook_parallelism" {
 
 # ---------------------------------------------------------------- warehouse
 
+variable "warehouse" {
+  description = "\"cluster\": a provisioned Redshift cluster (fixed hourly price). \"serverless\": a Redshift Serverless namespace and workgroup (billed per RPU-second of queries; adds two private subnets in the Region's b and c zones, which Serverless requires)."
+  type        = string
+  default     = "cluster"
+
+  validation {
+    condition     = contains(["cluster", "serverless"], var.warehouse)
+    error_message = "warehouse must be \"cluster\" or \"serverless\"."
+  }
+}
+
+variable "redshift_serverless_base_capacity" {
+  description = "Base capacity of the Serverless workgroup, in RPUs (8 to 512 in steps of 8), when warehouse is \"serverless\"."
+  type        = number
+  default     = 8
+}
+
 variable "redshift_node_type" {
   description = "Redshift node type."
   type        = string
@@ -300,4 +330,42 @@ variable "glue_number_of_workers" {
   description = "G.1X workers of the Glue job."
   type        = number
   default     = 2
+}
+
+# ---------------------------------------------------------------- monitoring
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (confirm the mail AWS sends). Null subscribes nobody."
+  type        = string
+  default     = null
+}
+
+variable "alarm_no_records_minutes" {
+  description = "Minutes without any record reaching wsi-log before the shipping alarm fires (a multiple of 5)."
+  type        = number
+  default     = 15
+}
+
+variable "iam_propagation_seconds" {
+  description = "Seconds the notebook stack waits after its role policy changes, for IAM to propagate it (0 in the offline tests)."
+  type        = number
+  default     = 15
+}
+
+variable "glue_schedule" {
+  description = "When the Glue job loads the warehouse by itself: an AWS cron expression in UTC (hourly, 5 minutes past, by default)."
+  type        = string
+  default     = "cron(5 * * * ? *)"
+}
+
+variable "glue_schedule_enabled" {
+  description = "Run the Glue job on glue_schedule. Set false while the Redshift cluster is paused."
+  type        = bool
+  default     = true
+}
+
+variable "glue_visual_job" {
+  description = "Also create the Glue Studio visual version of the load (a node graph Glue Studio shows as a diagram), through the AWS CLI and python3 where terraform runs. Off in the offline tests."
+  type        = bool
+  default     = true
 }

@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 const CLI: &str = env!("CARGO_BIN_EXE_accesslog");
 const LAMBDA: &str = env!("CARGO_BIN_EXE_accesslog-transform");
 
+mod runner;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn accesslog(args: &[&str], envs: &[(&str, &str)], stdin: &[u8]) -> Output {
-    let mut child = Command::new(CLI)
+    let mut child = runner::command(CLI)
         .args(args)
         .env_remove("TIME_GUARD")
         .envs(envs.iter().copied())
@@ -84,6 +86,33 @@ fn parse_prints_records_and_reports_bad_lines_by_file_and_line() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_each_command_quietly() {
+    // `accesslog generate ... | head -1`: the reader closes the pipe after one line. The command
+    // stops at its next write, exits 1, and prints neither a panic nor an error.
+    let corpus = repo().join("tests/data/elastic-apache-combined-10k.log");
+    let corpus = corpus.to_str().unwrap();
+    for args in [
+        &["generate", "--date", "2026-11-22", "--lines", "200000"][..],
+        &["parse", corpus][..],
+    ] {
+        let mut child = runner::command(CLI)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.ends_with('\n'), "{args:?}: {first:?}");
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2_and_name_the_fix() {
     let o = accesslog(&["parse", "/no/such/file.log"], &[], b"");
     assert_eq!(o.status.code(), Some(2));
@@ -137,7 +166,7 @@ fn committed_schema_files_equal_what_the_schema_command_prints() {
 
 #[test]
 fn event_then_transform_keeps_every_corpus_line() {
-    let corpus = repo().join("../shared/corpus/elastic-apache-combined-10k.log");
+    let corpus = repo().join("tests/data/elastic-apache-combined-10k.log");
     let dir = tempdir();
     let o = accesslog(
         &[
@@ -205,7 +234,7 @@ fn event_then_transform_keeps_every_corpus_line() {
 
 #[test]
 fn a_bad_environment_fails_the_lambda_cold_start_with_the_fix() {
-    let o = Command::new(LAMBDA)
+    let o = runner::command(LAMBDA)
         .env("TIME_GUARD_MAX_AGE_HOURS", "a week")
         .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9") // never reached
         .output()
@@ -220,6 +249,94 @@ fn a_bad_environment_fails_the_lambda_cold_start_with_the_fix() {
 
 #[test]
 fn the_lambda_returns_exactly_what_accesslog_transform_prints() {
+    answers_every_event_like_the_cli(runner::command(LAMBDA));
+}
+
+#[test]
+fn the_lambda_answers_a_non_event_on_the_error_path_and_goes_on() {
+    let good = std::fs::read(repo().join("events/raw-lines.json")).unwrap();
+    let (answers, _) = invoke_lambda(
+        runner::command(LAMBDA),
+        &[b"{\"not\": \"an event\"}".to_vec(), good.clone()],
+    );
+    let error = answers[0].as_ref().expect_err("a non-event is an error");
+    assert!(error.contains("/error: "), "{error}");
+    let body: serde_json::Value =
+        serde_json::from_str(error.split_once("/error: ").unwrap().1).unwrap();
+    assert_eq!(body["errorType"], "InvalidEvent", "{body}");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("not a Firehose transformation event"),
+        "{body}"
+    );
+    // The next invocation is answered as usual.
+    let response: serde_json::Value = serde_json::from_slice(answers[1].as_ref().unwrap()).unwrap();
+    assert_eq!(
+        response["records"].as_array().unwrap().len(),
+        serde_json::from_slice::<serde_json::Value>(&good).unwrap()["records"]
+            .as_array()
+            .unwrap()
+            .len()
+    );
+}
+
+/// What Terraform deploys: the arm64 `bootstrap` inside the zip `make lambda` builds, run under
+/// the aarch64 runner (`qemu-aarch64`) unless the tests themselves run on aarch64.
+#[test]
+#[ignore = "needs the zip from `make lambda`; `make test-arm64-bootstrap` runs it"]
+fn the_shipped_arm64_bootstrap_returns_exactly_what_accesslog_transform_prints() {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(repo().join("target"), PathBuf::from);
+    let zip_path = target.join("lambda/accesslog-transform/bootstrap.zip");
+    let file = std::fs::File::open(&zip_path)
+        .unwrap_or_else(|e| panic!("{}: {e}; build it with `make lambda`", zip_path.display()));
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    assert_eq!(
+        zip.file_names().collect::<Vec<_>>(),
+        ["bootstrap"],
+        "the zip holds the bootstrap alone"
+    );
+    let mut entry = zip.by_name("bootstrap").unwrap();
+    assert_eq!(
+        entry.unix_mode().map(|m| m & 0o111),
+        Some(0o111),
+        "Lambda runs the bootstrap only when it is executable"
+    );
+    let mut binary = Vec::new();
+    entry.read_to_end(&mut binary).unwrap();
+    // ELF, 64-bit, little-endian, machine 183 (AArch64): what `provided.al2023` on arm64 runs.
+    assert_eq!(binary[..6], [0x7f, b'E', b'L', b'F', 2, 1]);
+    assert_eq!(
+        u16::from_le_bytes([binary[18], binary[19]]),
+        183,
+        "an AArch64 executable"
+    );
+    let dir = tempdir();
+    let bootstrap = dir.join("bootstrap");
+    std::fs::write(&bootstrap, &binary).unwrap();
+    std::fs::set_permissions(
+        &bootstrap,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let command = if cfg!(target_arch = "aarch64") {
+        Command::new(&bootstrap)
+    } else {
+        assert!(
+            std::env::var(runner::AARCH64_RUNNER_VAR).is_ok_and(|r| !r.trim().is_empty()),
+            "{} must name the emulator that runs aarch64 binaries here, such as \
+             `qemu-aarch64 -L /usr/aarch64-linux-gnu` (mk/arm64.mk sets it)",
+            runner::AARCH64_RUNNER_VAR
+        );
+        runner::through(runner::AARCH64_RUNNER_VAR, &bootstrap)
+    };
+    answers_every_event_like_the_cli(command);
+}
+
+/// Every event in `events/` through the Lambda binary that `lambda` starts, under a local
+/// Runtime API, against `accesslog transform` of the same file.
+fn answers_every_event_like_the_cli(lambda: Command) {
     let mut events: Vec<PathBuf> = std::fs::read_dir(repo().join("events"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -231,7 +348,7 @@ fn the_lambda_returns_exactly_what_accesslog_transform_prints() {
         "events/ holds the sample events: {events:?}"
     );
     let bodies: Vec<Vec<u8>> = events.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    let responses = run_lambda(&bodies);
+    let responses = run_lambda(lambda, &bodies);
     for (path, lambda) in events.iter().zip(responses) {
         let cli = accesslog(&["transform", "-q", path.to_str().unwrap()], &[], b"");
         assert!(cli.status.success(), "{}", stderr(&cli));
@@ -249,60 +366,16 @@ fn the_lambda_returns_exactly_what_accesslog_transform_prints() {
 
 // ---- a minimal Lambda Runtime API on loopback -------------------------------------------------
 
-/// Serves `events` to the Lambda binary one invocation at a time and returns its response bodies.
-fn run_lambda(events: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let queue = Arc::new(Mutex::new(
-        events.iter().cloned().enumerate().collect::<VecDeque<_>>(),
-    ));
-    let (tx, rx) = mpsc::channel::<(usize, Result<Vec<u8>, String>)>();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { break };
-            let (queue, tx) = (Arc::clone(&queue), tx.clone());
-            std::thread::spawn(move || serve(conn, queue, tx));
-        }
-    });
-    let mut child = Command::new(LAMBDA)
-        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "accesslog-transform")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            "/aws/lambda/accesslog-transform",
-        )
-        .env_remove("TIME_GUARD")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = vec![Vec::new(); events.len()];
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for _ in 0..events.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((i, Ok(body))) => out[i] = body,
-            Ok((i, Err(e))) => {
-                let _ = child.kill();
-                panic!("invocation {i} failed: {e}");
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let o = child.wait_with_output().unwrap();
-                panic!(
-                    "the Lambda did not answer in time; stderr: {}",
-                    String::from_utf8_lossy(&o.stderr)
-                );
-            }
-        }
-    }
-    let _ = child.kill();
-    let o = child.wait_with_output().unwrap();
+/// Serves `events` to the Lambda binary that `lambda` starts, one invocation at a time, and
+/// returns its response bodies.
+fn run_lambda(lambda: Command, events: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let (answers, logs) = invoke_lambda(lambda, events);
+    let out = answers
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| a.unwrap_or_else(|e| panic!("invocation {i} failed: {e}")))
+        .collect();
     // One invocation log line per event, each an EMF document.
-    let logs = String::from_utf8_lossy(&o.stdout);
     let emf: Vec<serde_json::Value> = logs
         .lines()
         .filter(|l| l.starts_with('{'))
@@ -319,11 +392,73 @@ fn run_lambda(events: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Serves `events` to the Lambda binary that `lambda` starts, one invocation at a time, and
+/// returns what it posted for each (the response body, or the error path and body) and its
+/// standard output.
+fn invoke_lambda(
+    mut lambda: Command,
+    events: &[Vec<u8>],
+) -> (Vec<Result<Vec<u8>, String>>, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let queue = Arc::new(Mutex::new(
+        events.iter().cloned().enumerate().collect::<VecDeque<_>>(),
+    ));
+    let (tx, rx) = mpsc::channel::<(usize, Result<Vec<u8>, String>)>();
+    let (idle_tx, idle_rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { break };
+            let (queue, tx, idle) = (Arc::clone(&queue), tx.clone(), idle_tx.clone());
+            std::thread::spawn(move || serve(conn, queue, tx, idle));
+        }
+    });
+    let mut child = lambda
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "accesslog-transform")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/accesslog-transform",
+        )
+        .env_remove("TIME_GUARD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = vec![Err("no answer".to_string()); events.len()];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for _ in 0..events.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((i, answer)) => out[i] = answer,
+            Err(_) => {
+                let _ = child.kill();
+                let o = child.wait_with_output().unwrap();
+                panic!(
+                    "the Lambda did not answer in time; stderr: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+    }
+    // Its next request for work, once every event is handed out, says the last invocation is
+    // over, its log line written.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let _ = idle_rx.recv_timeout(left);
+    let _ = child.kill();
+    let o = child.wait_with_output().unwrap();
+    (out, String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
 type Outbox = mpsc::Sender<(usize, Result<Vec<u8>, String>)>;
 /// Events still to hand out, by index.
 type Queue = Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>;
 
-fn serve(conn: TcpStream, queue: Queue, tx: Outbox) {
+/// `idle` hears of each request for work that finds no event left.
+fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut conn = conn;
     loop {
@@ -332,9 +467,13 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox) {
         };
         if method == "GET" && path.ends_with("/runtime/invocation/next") {
             // Wait for work; the test kills the process once every event is answered.
+            let mut told = false;
             let next = loop {
                 if let Some(n) = queue.lock().unwrap().pop_front() {
                     break n;
+                }
+                if !std::mem::replace(&mut told, true) {
+                    let _ = idle.send(());
                 }
                 std::thread::sleep(Duration::from_millis(20));
             };

@@ -1,4 +1,4 @@
-//! The real corpus (`../shared/corpus/elastic-apache-combined-10k.log`, 10,000 lines of Apache
+//! The real corpus (`tests/data/elastic-apache-combined-10k.log`, 10,000 lines of Apache
 //! traffic nobody here wrote). Expectations come from the corpus README and are recomputed here
 //! with independent code (chrono's own strptime, a plain split on quotes), never from the parser.
 
@@ -11,10 +11,10 @@ use accesslog::time::Zone;
 
 pub fn corpus_path() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/elastic-apache-combined-10k.log");
+        .join("tests/data/elastic-apache-combined-10k.log");
     assert!(
         p.exists(),
-        "the corpus is missing at {}: the repository must sit beside shared/ (as in CI)",
+        "the corpus is missing at {}: it is committed in the repository; restore it with git checkout",
         p.display()
     );
     p

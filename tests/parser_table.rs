@@ -91,9 +91,59 @@ const OK: &[(&str, &[u8], &str)] = &[
         r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","method":"GET","path":"/index.html","protocol":"HTTP/1.1","status":200,"bytes":10,"log_format":"combined"}"#,
     ),
     (
-        "space in the target from a server that does not escape: not a valid request line",
-        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET /a b HTTP/1.1" 400 10 "-" "-""#,
-        r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","request":"GET /a b HTTP/1.1","status":400,"bytes":10,"log_format":"combined"}"#,
+        "space in the target from a server that does not escape: method, target and protocol still split",
+        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET /index.php?x=a b HTTP/1.1" 400 10 "-" "-""#,
+        r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","method":"GET","path":"/index.php","query":"x=a b","protocol":"HTTP/1.1","status":400,"bytes":10,"log_format":"combined"}"#,
+    ),
+    (
+        "spaces in the target without a protocol: no way to tell the target's end, kept verbatim",
+        br#"10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET /a b" 400 10 "-" "-""#,
+        r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","request":"GET /a b","status":400,"bytes":10,"log_format":"combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test.log: an address list as the client",
+        br#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:49.0) Gecko/20100101 Firefox/49.0""#,
+        r#"{"ts":"2016-12-07 10:05:07.000","remote_host":"10.0.0.2","method":"GET","path":"/ocelot","protocol":"HTTP/1.1","status":200,"bytes":571,"user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:49.0) Gecko/20100101 Firefox/49.0","forwarded_for":"10.0.0.2, 10.0.0.1, 127.0.0.1","log_format":"combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test.log: a quoted list before the client",
+        br#""10.5.102.222, 199.96.1.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /assets/xxxx?q=100 HTTP/1.1" 200 25507 "-" "Amazon CloudFront""#,
+        r#"{"ts":"2016-01-22 13:18:29.000","remote_host":"10.5.102.222","method":"GET","path":"/assets/xxxx","query":"q=100","protocol":"HTTP/1.1","status":200,"bytes":25507,"user_agent":"Amazon CloudFront","forwarded_for":"\"10.5.102.222, 199.96.1.1, 204.246.1.1\" 10.2.1.185","log_format":"combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test.log: a list, then the client one space away",
+        br#"2a03:0000:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121 - - [30/Dec/2016:06:47:09 +0000] "GET /test.html HTTP/1.1" 404 8571 "-" "Mozilla/5.0 (compatible; Facebot 1.0; https://developers.facebook.com/docs/sharing/webmasters/crawler)""#,
+        r#"{"ts":"2016-12-30 06:47:09.000","remote_host":"2a03:0000:10ff:f00f:0000:0000:0:8000","method":"GET","path":"/test.html","protocol":"HTTP/1.1","status":404,"bytes":8571,"user_agent":"Mozilla/5.0 (compatible; Facebot 1.0; https://developers.facebook.com/docs/sharing/webmasters/crawler)","forwarded_for":"2a03:0000:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121","log_format":"combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test-with-host.log: $host $remote_addr, nginx main",
+        br#"example.com 172.17.0.1 - - [29/May/2017:19:02:48 +0000] "GET /stringpatch HTTP/1.1" 404 612 "-" "Mozilla/5.0 (Windows NT 6.1; rv:15.0) Gecko/20120716 Firefox/15.0a2" "-""#,
+        r#"{"ts":"2017-05-29 19:02:48.000","remote_host":"172.17.0.1","method":"GET","path":"/stringpatch","protocol":"HTTP/1.1","status":404,"bytes":612,"user_agent":"Mozilla/5.0 (Windows NT 6.1; rv:15.0) Gecko/20120716 Firefox/15.0a2","vhost":"example.com","log_format":"vhost_combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test-with-host.log: a host, then an address list",
+        br#"example.com 10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:49.0) Gecko/20100101 Firefox/49.0""#,
+        r#"{"ts":"2016-12-07 10:05:07.000","remote_host":"10.0.0.2","method":"GET","path":"/ocelot","protocol":"HTTP/1.1","status":200,"bytes":571,"user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:49.0) Gecko/20100101 Firefox/49.0","forwarded_for":"10.0.0.2, 10.0.0.1, 127.0.0.1","vhost":"example.com","log_format":"vhost_combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test-with-host.log: host:port, then a quoted list and the client",
+        br#"example.com:80 "10.5.102.222, 175.16.199.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /assets/xxxx?q=100 HTTP/1.1" 200 25507 "-" "Amazon CloudFront""#,
+        r#"{"ts":"2016-01-22 13:18:29.000","remote_host":"10.5.102.222","method":"GET","path":"/assets/xxxx","query":"q=100","protocol":"HTTP/1.1","status":200,"bytes":25507,"user_agent":"Amazon CloudFront","forwarded_for":"\"10.5.102.222, 175.16.199.1, 204.246.1.1\" 10.2.1.185","vhost":"example.com:80","log_format":"vhost_combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test-with-host.log: an address as the host, then a list and the client",
+        br#"1.128.3.4 2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121 - - [30/Dec/2016:06:47:09 +0000] "GET /test.html HTTP/1.1" 404 8571 "-" "Mozilla/5.0 (compatible; Facebot 1.0; https://developers.facebook.com/docs/sharing/webmasters/crawler)""#,
+        r#"{"ts":"2016-12-30 06:47:09.000","remote_host":"2a02:cf40:10ff:f00f:0000:0000:0:8000","method":"GET","path":"/test.html","protocol":"HTTP/1.1","status":404,"bytes":8571,"user_agent":"Mozilla/5.0 (compatible; Facebot 1.0; https://developers.facebook.com/docs/sharing/webmasters/crawler)","forwarded_for":"2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121","vhost":"1.128.3.4","log_format":"vhost_combined"}"#,
+    ),
+    (
+        "elastic/beats filebeat/module/nginx/access/test/test-with-host.log: a unix-socket client",
+        br#"example.com:80 unix: - - [26/Feb/2019:15:39:42 +0100] "hello" 400 173 "-" "-""#,
+        r#"{"ts":"2019-02-26 14:39:42.000","remote_host":"unix:","request":"hello","status":400,"bytes":173,"vhost":"example.com:80","log_format":"vhost_combined"}"#,
+    ),
+    (
+        "elastic/integrations packages/nginx/data_stream/access/_dev/test/pipeline/test-access.log: Apache %v %h without a port",
+        br#"lessons.example.com 192.168.0.1 - - [09/Jun/2020:12:10:39 -0700] "GET /A%20Beka%20G1%20Howe/029_AND_30/15%20reading%20elephants.mp4 HTTP/1.1" 206 7648063 "http://lessons.example.com/A%20Beka%20G1%20Howe/029_AND_30/15%20reading%20elephants.mp4" "Mozilla/5.0 (Linux; Android 5.1.1; KFFOWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/81.2.16 like Chrome/81.0.4044.138 Safari/537.36""#,
+        r#"{"ts":"2020-06-09 19:10:39.000","remote_host":"192.168.0.1","method":"GET","path":"/A%20Beka%20G1%20Howe/029_AND_30/15%20reading%20elephants.mp4","protocol":"HTTP/1.1","status":206,"bytes":7648063,"referrer":"http://lessons.example.com/A%20Beka%20G1%20Howe/029_AND_30/15%20reading%20elephants.mp4","user_agent":"Mozilla/5.0 (Linux; Android 5.1.1; KFFOWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/81.2.16 like Chrome/81.0.4044.138 Safari/537.36","vhost":"lessons.example.com","log_format":"vhost_combined"}"#,
     ),
     (
         "absolute-form target (proxy request) with a query",
@@ -201,11 +251,6 @@ const OK: &[(&str, &[u8], &str)] = &[
         r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","method":"GET","path":"/search","query":"q=\"x\"","protocol":"HTTP/1.1","status":200,"bytes":1,"log_format":"combined","parse_warning":"ambiguous_quotes"}"#,
     ),
     (
-        "a user name with a space",
-        br#"10.0.0.1 - john smith [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1"#,
-        r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","remote_user":"john smith","method":"GET","path":"/","protocol":"HTTP/1.1","status":200,"bytes":1,"log_format":"common"}"#,
-    ),
-    (
         "CRLF line ending and surrounding whitespace",
         b"  10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] \"GET / HTTP/1.1\" 200 1\r\n",
         r#"{"ts":"2026-11-22 01:00:00.000","remote_host":"10.0.0.1","method":"GET","path":"/","protocol":"HTTP/1.1","status":200,"bytes":1,"log_format":"common"}"#,
@@ -229,6 +274,26 @@ const DURATION_OVERFLOW: &[u8] = concat!(
 /// (what the row shows, the line, the reason)
 const FAILED: &[(&str, &[u8], ParseError)] = &[
     ("garbage", b"hello world", ParseError::NoTimestamp),
+    (
+        "a user name with a space: never read as a user with a space in it",
+        br#"10.0.0.1 - john smith [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1"#,
+        ParseError::ClientFields,
+    ),
+    (
+        "a quote in the host",
+        br#"10.0.0.1" - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1"#,
+        ParseError::ClientFields,
+    ),
+    (
+        "five words before the timestamp that are no host, list or vhost",
+        br#"web 1 10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1"#,
+        ParseError::ClientFields,
+    ),
+    (
+        "an address list and an X-Forwarded-For at the end: two values for one column",
+        br#"10.0.0.2, 10.0.0.1 - - [22/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" "203.0.113.1""#,
+        ParseError::ClientFields,
+    ),
     ("whitespace only", b"  \t ", ParseError::Empty),
     (
         "31 February",

@@ -47,7 +47,7 @@ fn payload() -> impl Strategy<Value = Vec<u8>> {
 fn lake_rows_of_the_corpus_are_what_firehose_makes_of_the_json() {
     let corpus = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/corpus/elastic-apache-combined-10k.log"
+        "/tests/data/elastic-apache-combined-10k.log"
     ))
     .unwrap();
     // 10,000 lines and the empty string after the last newline.
@@ -58,7 +58,7 @@ fn lake_rows_of_the_corpus_are_what_firehose_makes_of_the_json() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(common::proptest_cases(300)))]
 
     #[test]
     fn every_id_comes_back_once_in_order(

@@ -106,7 +106,7 @@ def postgres_server():
                       "--encoding=UTF8", "--locale=C", "--no-sync"],
             check=True, capture_output=True, text=True,
         )
-        for attempt in range(3):
+        for _attempt in range(3):
             port = _free_port()
             opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={base} "
                     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")

@@ -108,7 +108,7 @@ def test_only_the_declared_fields_are_dropped(lake_table, transformed, out_rows)
     assert lake_cols == set(tf.LAKE_COLUMNS), "the lake no longer has the SPEC §3 columns"
     kept = set(transformed.column_names) - DERIVED
     assert kept == lake_cols - tf.DROPPED_FIELDS - {"ts"}
-    assert tf.DROPPED_FIELDS == {"remote_user", "query", "request"}
+    assert tf.DROPPED_FIELDS == {"remote_user", "query", "request", "extra"}
 
     # Row by row, every kept field carries the lake's value (ts is event_time).
     def key(values):

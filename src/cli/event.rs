@@ -130,7 +130,6 @@ fn emit(args: &Args, batch: &Batch, arrival: i64, n: usize) -> Result<(), CliErr
         "region": args.region,
         "records": batch.records,
     });
-    let io = |e: std::io::Error| CliError::Io(e.to_string());
     match &args.out_dir {
         Some(dir) => {
             let path = dir.join(format!("event-{n:04}.json"));
@@ -141,8 +140,8 @@ fn emit(args: &Args, batch: &Batch, arrival: i64, n: usize) -> Result<(), CliErr
         }
         None => {
             let mut out = std::io::stdout().lock();
-            serde_json::to_writer(&mut out, &event).map_err(|e| CliError::Io(e.to_string()))?;
-            out.write_all(b"\n").map_err(io)?;
+            serde_json::to_writer(&mut out, &event).map_err(|e| CliError::stdout(e.into()))?;
+            out.write_all(b"\n").map_err(CliError::stdout)?;
         }
     }
     Ok(())

@@ -61,6 +61,6 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     super::widen_pipe(1);
     let stdout = std::io::stdout();
-    generate(&opts, &mut stdout.lock()).map_err(|e| CliError::Io(e.to_string()))?;
+    generate(&opts, &mut stdout.lock()).map_err(CliError::stdout)?;
     Ok(ExitCode::SUCCESS)
 }

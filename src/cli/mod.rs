@@ -58,12 +58,27 @@ pub enum CliError {
     Usage(String),
     /// Reading or writing failed.
     Io(String),
+    /// Whoever read our standard output stopped reading (`accesslog parse | head`): the command
+    /// ends quietly, as Unix tools do.
+    StdoutClosed,
+}
+
+impl CliError {
+    /// A failed write to standard output.
+    pub(crate) fn stdout(e: std::io::Error) -> CliError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::StdoutClosed
+        } else {
+            CliError::Io(format!("writing standard output: {e}"))
+        }
+    }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Usage(m) | CliError::Io(m) => f.write_str(m),
+            CliError::StdoutClosed => f.write_str("standard output closed"),
         }
     }
 }
@@ -154,11 +169,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             ExitCode::from(2)
         }
         Err(CliError::Io(m)) => {
-            // A closed pipe (`accesslog parse | head`) is not an error worth a message.
-            if !m.contains("Broken pipe") {
-                eprintln!("accesslog: {m}");
-            }
+            eprintln!("accesslog: {m}");
             ExitCode::from(1)
         }
+        Err(CliError::StdoutClosed) => ExitCode::from(1),
     }
 }

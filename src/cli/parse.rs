@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{config, input_name, inputs_or_stdin, open_lines, CliError};
 use crate::error::ParseError;
+use crate::format::LineFormat;
 use crate::input::{LineDecoder, LineScratch};
 use crate::json::write_record;
 
@@ -13,10 +14,18 @@ use crate::json::write_record;
 pub struct Args {
     /// Log files (bare lines or Fluent Bit JSON records, `.gz` too); stdin when none or `-`
     files: Vec<PathBuf>,
+    /// The line format, as LOG_FORMAT takes it (auto, combined, nginx:<log_format string>,
+    /// apache:<LogFormat string>); overrides LOG_FORMAT
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
-    let cfg = config()?;
+    let mut cfg = config()?;
+    if let Some(f) = &args.log_format {
+        cfg.log_format = LineFormat::parse(f)
+            .map_err(|fix| CliError::Usage(format!("invalid --log-format {f:?}: {fix}")))?;
+    }
     let decoder = LineDecoder::new(cfg.parser(), cfg.log_key.clone());
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
@@ -24,7 +33,6 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut scratch = LineScratch::default();
     let mut unescape = Vec::new();
     let mut failed = 0u64;
-    let io = |e: std::io::Error| CliError::Io(e.to_string());
     for path in inputs_or_stdin(&args.files) {
         let name = input_name(&path);
         let mut reader = open_lines(&path)?;
@@ -37,7 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                     write_record(&mut out, &rec, &mut unescape);
                     out.push(b'\n');
                     if out.len() >= 1 << 16 {
-                        stdout.write_all(&out).map_err(io)?;
+                        stdout.write_all(&out).map_err(CliError::stdout)?;
                         out.clear();
                     }
                 }
@@ -50,8 +58,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             }
         }
     }
-    stdout.write_all(&out).map_err(io)?;
-    stdout.flush().map_err(io)?;
+    stdout.write_all(&out).map_err(CliError::stdout)?;
+    stdout.flush().map_err(CliError::stdout)?;
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {

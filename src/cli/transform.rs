@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     stdout
         .write_all(&out)
         .and_then(|_| stdout.flush())
-        .map_err(|e| CliError::Io(e.to_string()))?;
+        .map_err(CliError::stdout)?;
     if !args.quiet {
         let now = chrono::Utc::now().timestamp_millis();
         eprintln!(

@@ -99,3 +99,28 @@ run "transform_refuses_to_deploy_without_zip" {
 
   expect_failures = [aws_lambda_function.this]
 }
+
+run "serverless_needs_three_availability_zones" {
+  command = plan
+
+  module {
+    source = "./modules/warehouse"
+  }
+
+  variables {
+    name              = "t"
+    vpc_id            = "vpc-1"
+    subnet_id         = "subnet-1"
+    availability_zone = "ap-northeast-2a"
+    s3_prefix_list_id = "pl-1"
+    bucket_name       = "b"
+    bucket_arn        = "arn:aws:s3:::b"
+    lake_prefix       = "logs/"
+    scripts_prefix    = "artifacts/etl/"
+    temp_prefix       = "glue-temp/"
+    etl_dir           = "../etl"
+    deployment        = "serverless"
+  }
+
+  expect_failures = [aws_redshiftserverless_workgroup.this]
+}

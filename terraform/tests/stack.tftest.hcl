@@ -61,10 +61,31 @@ mock_provider "aws" {
   mock_resource "aws_glue_connection" {
     defaults = { arn = "arn:aws:glue:ap-northeast-2:123456789012:connection/accesslog-redshift" }
   }
+  mock_resource "aws_redshiftserverless_namespace" {
+    defaults = {
+      arn                       = "arn:aws:redshift-serverless:ap-northeast-2:123456789012:namespace/mock"
+      admin_password_secret_arn = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:redshift!accesslog-warehouse-admin-XyZ123"
+    }
+  }
+  mock_resource "aws_redshiftserverless_workgroup" {
+    defaults = {
+      arn      = "arn:aws:redshift-serverless:ap-northeast-2:123456789012:workgroup/mock"
+      endpoint = [{ address = "accesslog-warehouse.123456789012.ap-northeast-2.redshift-serverless.amazonaws.com", port = 5439, vpc_endpoint = [] }]
+    }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:ap-northeast-2:123456789012:accesslog-alarms" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:ap-northeast-2:123456789012:rule/accesslog-glue-job-failed" }
+  }
 }
 
 variables {
-  lambda_zip_path = "tests/fixtures/bootstrap.zip"
+  lambda_zip_path         = "tests/fixtures/bootstrap.zip"
+  iam_propagation_seconds = 0
+  # The visual job is created by the AWS CLI from a provisioner; no AWS here.
+  glue_visual_job = false
 }
 
 run "stack" {
@@ -123,6 +144,7 @@ run "stack" {
       SOURCE_TZ                     = "Asia/Seoul"
       PARTITION_TZ                  = "Asia/Seoul"
       LOG_KEY                       = "log"
+      LOG_FORMAT                    = "auto"
       TIME_GUARD                    = "on"
       TIME_GUARD_MAX_AGE_HOURS      = "72"
       TIME_GUARD_MAX_FUTURE_MINUTES = "15"
@@ -355,6 +377,17 @@ run "stack" {
     error_message = "The Glue job must be Glue 5.0 with bookmarks, read the lake path and write through the connection."
   }
   assert {
+    condition = (
+      module.warehouse.schedule.enabled && module.warehouse.schedule.job_name == output.glue_job_name
+      && module.warehouse.schedule.schedule == "cron(5 * * * ? *)"
+    )
+    error_message = "The warehouse load must run by itself every hour (a scheduled Glue trigger on the job)."
+  }
+  assert {
+    condition     = !contains(keys(module.warehouse.job.default_arguments), "--enable-continuous-cloudwatch-log")
+    error_message = "Glue 5.0 logs to CloudWatch in real time by default; the continuous-logging flag has no effect there."
+  }
+  assert {
     condition     = module.warehouse.job.script_location == "s3://accesslog-lake-123456789012-ap-northeast-2/${module.warehouse.script_keys.job}"
     error_message = "The job must run the uploaded etl/glue_job.py."
   }
@@ -369,14 +402,212 @@ run "stack" {
   assert {
     condition = alltrue(flatten([for name, doc in output.iam_policies : [
       for s in jsondecode(doc).Statement : !contains(flatten([s.Resource]), "*") || alltrue([
-        for a in flatten([s.Action]) : startswith(a, "ec2:Describe") || a == "cloudwatch:PutMetricData"
+        for a in flatten([s.Action]) : startswith(a, "ec2:Describe") || contains(["cloudwatch:PutMetricData", "logs:DescribeLogGroups"], a)
       ])
     ]]))
-    error_message = "Resource \"*\" is allowed only for actions without resource-level permissions (ec2:Describe*, cloudwatch:PutMetricData)."
+    error_message = "Resource \"*\" is allowed only for actions without resource-level permissions (ec2:Describe*, cloudwatch:PutMetricData, logs:DescribeLogGroups)."
   }
   assert {
     condition     = one([for s in jsondecode(output.iam_policies["app_instance"]).Statement : s if s.Sid == "FluentBitKinesis"]).Action == ["kinesis:PutRecords"]
     error_message = "The instance may only PutRecords to Kinesis."
+  }
+}
+
+# What an operator relies on: every alarm watches the resource of this stack, notifies the topic,
+# and fires on the failure it is named for; the dashboard shows the pipeline end to end.
+run "alarms_and_dashboard" {
+  command = apply
+
+  variables {
+    alarm_email = "ops@example.com"
+  }
+
+  assert {
+    condition = toset(keys(module.monitoring.alarms)) == toset([
+      "lambda-errors", "lambda-throttles", "lambda-duration", "records-failed", "firehose-freshness",
+      "firehose-processing-failed", "firehose-conversion-failed", "kinesis-iterator-age",
+      "kinesis-write-throttled", "no-records-shipped",
+    ])
+    error_message = "The alarm set must cover the Lambda, its failed records, Firehose, Kinesis and Fluent Bit shipping."
+  }
+  assert {
+    condition = alltrue([for a in values(module.monitoring.alarms) :
+      a.alarm_actions == toset([output.alarm_topic_arn]) && a.ok_actions == toset([output.alarm_topic_arn])
+    ])
+    error_message = "Every alarm must notify the alarm topic when it fires and when it clears."
+  }
+  assert {
+    condition     = module.monitoring.email_subscription == "ops@example.com"
+    error_message = "alarm_email must be subscribed to the topic."
+  }
+  assert {
+    condition = alltrue([for a in values(module.monitoring.alarms) : a.dimensions == null || anytrue([
+      a.dimensions == tomap({ FunctionName = output.lambda_function_name }),
+      a.dimensions == tomap({ DeliveryStreamName = output.firehose_name }),
+      a.dimensions == tomap({ StreamName = output.kinesis_stream_name }),
+    ])])
+    error_message = "Every alarm must watch this stack's Lambda, Firehose stream or Kinesis stream."
+  }
+  assert {
+    condition = (
+      module.monitoring.alarms["lambda-duration"].threshold == module.transform.runtime.timeout * 1000 * 0.8
+      && module.monitoring.alarms["lambda-duration"].statistic == "Maximum"
+    )
+    error_message = "The duration alarm must fire at 80% of the function's timeout, on the slowest invocation."
+  }
+  assert {
+    condition = (
+      module.monitoring.alarms["no-records-shipped"].metric_name == "IncomingRecords"
+      && module.monitoring.alarms["no-records-shipped"].comparison_operator == "LessThanThreshold"
+      && module.monitoring.alarms["no-records-shipped"].treat_missing_data == "breaching"
+      && module.monitoring.alarms["no-records-shipped"].period * module.monitoring.alarms["no-records-shipped"].evaluation_periods == 15 * 60
+    )
+    error_message = "Silence on wsi-log (no data points at all included) for 15 minutes must raise the shipping alarm."
+  }
+  assert {
+    condition = (
+      module.monitoring.alarms["firehose-freshness"].metric_name == "DeliveryToS3.DataFreshness"
+      && module.monitoring.alarms["firehose-conversion-failed"].metric_name == "FailedConversion.Records"
+      && module.monitoring.alarms["firehose-processing-failed"].metric_name == "ExecuteProcessing.Success"
+      && module.monitoring.alarms["kinesis-iterator-age"].metric_name == "GetRecords.IteratorAgeMilliseconds"
+      && module.monitoring.alarms["kinesis-write-throttled"].metric_name == "WriteProvisionedThroughputExceeded"
+    )
+    error_message = "The Firehose and Kinesis alarms must use the services' metric names."
+  }
+  # The Lambda emits its counters in the embedded metric format; the alarm must read the
+  # namespace and names src/metrics.rs writes.
+  assert {
+    condition = (
+      toset([for m in module.monitoring.alarms["records-failed"].metrics : m.metric_name]) == toset(["RecordsIn", "RecordsFailed"])
+      && alltrue([for m in module.monitoring.alarms["records-failed"].metrics :
+        m.namespace == regex("pub const NAMESPACE: &str = \"([^\"]+)\"", file("../src/metrics.rs"))[0]
+        && strcontains(file("../src/metrics.rs"), "\"Name\": \"${m.metric_name}\"")
+        && m.dimensions == tomap({ FunctionName = output.lambda_function_name })
+      ])
+      && strcontains(file("../src/metrics.rs"), "\"Dimensions\": [[\"FunctionName\"]]")
+    )
+    error_message = "The failed-records alarm must read RecordsIn and RecordsFailed in the namespace and dimension src/metrics.rs emits."
+  }
+  assert {
+    condition = (
+      module.monitoring.alarms["records-failed"].expression == "IF(records_in > 0, 100 * records_failed / records_in, 0)"
+      && module.monitoring.alarms["records-failed"].threshold == 1
+    )
+    error_message = "The failed-records alarm must compare the failed share in percent (no division by zero when idle)."
+  }
+  assert {
+    condition = jsondecode(module.monitoring.glue_failure_rule.event_pattern) == {
+      source        = ["aws.glue"]
+      "detail-type" = ["Glue Job State Change"]
+      detail        = { jobName = [output.glue_job_name], state = ["FAILED", "TIMEOUT", "ERROR"] }
+    } && module.monitoring.glue_failure_rule.target_arn == output.alarm_topic_arn
+    error_message = "Failed, timed-out and errored runs of the Glue job must reach the alarm topic through EventBridge."
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(module.monitoring.topic_policy).Statement :
+      s.Action == "sns:Publish" && s.Resource == output.alarm_topic_arn && length(keys(s.Condition)) > 0
+    ]) && contains([for s in jsondecode(module.monitoring.topic_policy).Statement : s.Principal.Service], "events.amazonaws.com")
+    error_message = "The topic policy must let EventBridge (and CloudWatch) publish, only with a source condition."
+  }
+  assert {
+    condition = toset(flatten([for w in jsondecode(module.monitoring.dashboard_body).widgets : [
+      for m in w.properties.metrics : m[1] if can(tostring(m[1]))
+      ]])) == toset([
+      "RecordsIn", "RecordsOk", "RecordsDropped", "RecordsFailed", "Duration", "ConcurrentExecutions", "Errors", "Throttles",
+      "DeliveryToS3.DataFreshness", "DeliveryToS3.Bytes", "IncomingRecords", "GetRecords.IteratorAgeMilliseconds",
+      "PartitionCount", "DeliveryToS3.ObjectCount",
+    ])
+    error_message = "The dashboard must show records in/ok/failed, Lambda duration and concurrency, Firehose freshness and bytes, Kinesis records and iterator age, partitions per hour."
+  }
+  assert {
+    condition = anytrue([for w in jsondecode(module.monitoring.dashboard_body).widgets :
+      anytrue([for m in w.properties.metrics : strcontains(try(m[0].expression, ""), "RecordsFailed")])
+    ])
+    error_message = "The dashboard must break failed records down by reason."
+  }
+}
+
+run "serverless_warehouse" {
+  command = apply
+
+  variables {
+    warehouse                         = "serverless"
+    redshift_serverless_base_capacity = 16
+  }
+
+  assert {
+    condition     = output.redshift_cluster_identifier == null && output.redshift_workgroup_name == "accesslog-warehouse"
+    error_message = "warehouse = \"serverless\" must make a Serverless workgroup and no cluster."
+  }
+  assert {
+    condition = (
+      module.warehouse.cluster_settings.publicly_accessible == false
+      && module.warehouse.cluster_settings.encrypted
+      && module.warehouse.cluster_settings.manage_master_password
+      && module.warehouse.cluster_settings.enhanced_vpc_routing
+      && module.warehouse.cluster_settings.require_ssl == "true"
+      && module.warehouse.cluster_settings.base_capacity == 16
+    )
+    error_message = "The Serverless workgroup must be private, encrypted, with a managed password, enhanced VPC routing, SSL required and the base capacity asked for."
+  }
+  assert {
+    condition = (
+      length(module.warehouse.cluster_settings.subnet_group_subnets) == 3
+      && contains(module.warehouse.cluster_settings.subnet_group_subnets, module.network.app_subnet_id)
+      && length(setintersection(module.warehouse.cluster_settings.subnet_group_subnets, toset(module.network.extra_private_subnet_ids))) == 2
+    )
+    error_message = "The workgroup needs the application subnet and two more private subnets (three Availability Zones)."
+  }
+  assert {
+    condition = (
+      module.warehouse.connection.jdbc_url == "jdbc:redshift://accesslog-warehouse.123456789012.ap-northeast-2.redshift-serverless.amazonaws.com:5439/accesslog"
+      && module.warehouse.connection.secret_id == module.warehouse.master_password_secret_arn
+      && module.warehouse.master_password_secret_arn == "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:redshift!accesslog-warehouse-admin-XyZ123"
+    )
+    error_message = "The Glue connection must point at the workgroup endpoint with the namespace's managed secret."
+  }
+  assert {
+    condition     = one([for s in jsondecode(output.iam_policies["glue_etl"]).Statement : s.Resource if s.Sid == "ReadClusterSecret"]) == module.warehouse.master_password_secret_arn
+    error_message = "The Glue job may read the namespace's admin secret, and only it."
+  }
+  assert {
+    condition     = module.warehouse.job.connections == tolist([module.warehouse.connection.name]) && module.warehouse.schedule.enabled
+    error_message = "The same Glue job and schedule load the Serverless warehouse."
+  }
+}
+
+run "visual_job_request" {
+  command = plan
+
+  variables {
+    glue_visual_job = true
+  }
+
+  assert {
+    condition     = output.glue_visual_job_name == "accesslog-etl-visual"
+    error_message = "glue_visual_job must create the visual job accesslog-etl-visual."
+  }
+  assert {
+    condition = alltrue([for a in [
+      "--lake-path 's3://accesslog-lake-123456789012-ap-northeast-2/logs/'",
+      "--connection-name 'accesslog-redshift'",
+      "--redshift-table 'public.access_log'",
+      "--script-location 's3://accesslog-lake-123456789012-ap-northeast-2/artifacts/etl/visual/accesslog-etl-visual.py'",
+    ] : strcontains(module.warehouse.visual_job.args, a)])
+    error_message = "The visual job must read the lake path and write through the same connection and table as the script job."
+  }
+}
+
+run "schedule_off_while_the_cluster_is_paused" {
+  command = plan
+
+  variables {
+    glue_schedule_enabled = false
+  }
+
+  assert {
+    condition     = module.warehouse.schedule.enabled == false
+    error_message = "glue_schedule_enabled = false must disable the trigger."
   }
 }
 
@@ -407,4 +638,28 @@ run "non_default_lambda_settings_reach_the_function" {
     condition     = !contains(keys(module.delivery.processors[1].parameters), "BufferSizeInMBs")
     error_message = "A processor parameter equal to Firehose's default (1 MB) must be left out, or every plan shows a diff."
   }
+}
+
+run "an_nginx_log_format_reaches_the_lambda_as_written" {
+  command = plan
+
+  variables {
+    # `$${` is HCL's escape for a literal `${`; `$var` needs none.
+    log_format = "nginx:$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_time $${upstream_response_time} $host"
+  }
+
+  assert {
+    condition     = module.transform.environment["LOG_FORMAT"] == join("", ["nginx:$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_time ", "$", "{upstream_response_time} $host"])
+    error_message = "LOG_FORMAT must reach the Lambda environment byte for byte, with $${...} as a literal."
+  }
+}
+
+run "a_log_format_that_is_no_format_fails_the_plan" {
+  command = plan
+
+  variables {
+    log_format = "combined2"
+  }
+
+  expect_failures = [var.log_format]
 }

@@ -36,3 +36,14 @@ pub fn lake_paths_agree<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Result<usi
     prop_assert_eq!(direct.finish_batch(), via_json.finish_batch());
     Ok(parsed)
 }
+
+/// Cases for a property test: `default`, or `PROPTEST_CASES` when that is fewer (proptest reads
+/// the variable only for properties without a count of their own; the aarch64 tests under
+/// emulation set it, see mk/arm64.mk).
+#[allow(dead_code)] // not every test file that shares these helpers has properties
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(default, |cap: u32| cap.min(default))
+}

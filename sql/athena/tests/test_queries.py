@@ -16,7 +16,7 @@ import pytest
 import sqlglot
 
 import run_local
-from conftest import DAY, NOW, NOW_EARLY, KST
+from conftest import DAY, NOW, NOW_EARLY
 from rawlog import RawLog
 
 ERROR = range(400, 600)

@@ -92,6 +92,26 @@ resource "aws_route_table_association" "app" {
   route_table_id = aws_route_table.app.id
 }
 
+# Private subnets in further Availability Zones, only for services that insist on several
+# (Redshift Serverless). They share the application subnet's route table: NAT and the S3 endpoint.
+resource "aws_subnet" "extra_private" {
+  for_each = { for s in var.extra_private_subnets : s.availability_zone => s.cidr }
+
+  vpc_id                  = aws_vpc.this.id
+  cidr_block              = each.value
+  availability_zone       = each.key
+  map_public_ip_on_launch = false
+
+  tags = { Name = "${var.name}-private-${each.key}" }
+}
+
+resource "aws_route_table_association" "extra_private" {
+  for_each = aws_subnet.extra_private
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.app.id
+}
+
 # S3 traffic (artifact downloads, Glue temp dir, Redshift COPY with enhanced VPC routing) stays
 # off the NAT Gateway: cheaper, and the only S3 path enhanced VPC routing allows without NAT.
 resource "aws_vpc_endpoint" "s3" {
@@ -135,11 +155,12 @@ locals {
         Resource = [aws_cloudwatch_log_group.flow.arn, "${aws_cloudwatch_log_group.flow.arn}:*"]
       },
       {
-        # DescribeLogGroups is a list call: it cannot be scoped below the account and region.
+        # DescribeLogGroups supports no resource type (IAM action tables): a statement scoped to
+        # log-group ARNs would grant nothing, so it takes "*".
         Sid      = "FindFlowLogGroup"
         Effect   = "Allow"
         Action   = ["logs:DescribeLogGroups"]
-        Resource = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:log-group:*"
+        Resource = "*"
       },
     ]
   })

@@ -77,3 +77,8 @@ output "iam_policies" {
   description = "Inline IAM policies of this module (name => JSON), for review and tests."
   value       = { vpc_flow_logs = local.flow_policy }
 }
+
+output "extra_private_subnet_ids" {
+  description = "IDs of the extra private subnets, in the order of extra_private_subnets."
+  value       = [for s in var.extra_private_subnets : aws_subnet.extra_private[s.availability_zone].id]
+}

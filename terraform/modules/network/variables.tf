@@ -42,3 +42,9 @@ variable "flow_log_traffic_type" {
     error_message = "flow_log_traffic_type must be ACCEPT, REJECT or ALL."
   }
 }
+
+variable "extra_private_subnets" {
+  description = "Further private subnets ({cidr, availability_zone}), routed like the application subnet; for services that need several Availability Zones."
+  type        = list(object({ cidr = string, availability_zone = string }))
+  default     = []
+}

@@ -108,6 +108,18 @@ resource "aws_iam_role_policy" "this" {
   policy = local.policy
 }
 
+# IAM is eventually consistent: a role policy that PutRolePolicy has accepted can take seconds to
+# apply everywhere, and CreateApplication checks the role's permissions at once and fails the
+# stack (rolling it back) if they are not visible yet. Ordering alone (depends_on) is not enough,
+# so the stack waits iam_propagation_seconds after the policy changes.
+resource "terraform_data" "policy_propagation" {
+  triggers_replace = [aws_iam_role_policy.this.policy, aws_iam_role.this.arn]
+
+  provisioner "local-exec" {
+    command = "sleep ${var.iam_propagation_seconds}"
+  }
+}
+
 resource "aws_cloudformation_stack" "this" {
   #checkov:skip=CKV_AWS_124:Terraform waits for the stack and reports its events; an SNS topic would have no subscriber.
   name          = "${var.name}-notebook"
@@ -125,5 +137,5 @@ resource "aws_cloudformation_stack" "this" {
   timeout_in_minutes = 30
 
   # The application checks at creation that it can assume the role with these permissions.
-  depends_on = [aws_iam_role_policy.this, aws_vpc_security_group_egress_rule.https]
+  depends_on = [aws_iam_role_policy.this, terraform_data.policy_propagation, aws_vpc_security_group_egress_rule.https]
 }

@@ -33,3 +33,14 @@ variable "parallelism" {
   type        = number
   default     = 1
 }
+
+variable "iam_propagation_seconds" {
+  description = "Seconds the notebook stack waits after its role policy changes, for IAM to propagate it (needs `sleep` where terraform runs)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.iam_propagation_seconds >= 0 && floor(var.iam_propagation_seconds) == var.iam_propagation_seconds
+    error_message = "iam_propagation_seconds must be a whole number of seconds, 0 or more."
+  }
+}

@@ -32,6 +32,6 @@ variable "log_retention_days" {
 }
 
 variable "environment" {
-  description = "Environment variables the handler reads (SPEC §5): SOURCE_TZ, PARTITION_TZ, LOG_KEY, TIME_GUARD, TIME_GUARD_MAX_AGE_HOURS, TIME_GUARD_MAX_FUTURE_MINUTES, RESPONSE_BUDGET_BYTES."
+  description = "Environment variables the handler reads (SPEC §5): SOURCE_TZ, PARTITION_TZ, LOG_KEY, LOG_FORMAT, TIME_GUARD, TIME_GUARD_MAX_AGE_HOURS, TIME_GUARD_MAX_FUTURE_MINUTES, RESPONSE_BUDGET_BYTES."
   type        = map(string)
 }

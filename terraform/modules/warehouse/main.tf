@@ -10,7 +10,15 @@ locals {
   cluster_identifier = "${var.name}-warehouse"
   connection_name    = "${var.name}-redshift"
   job_name           = "${var.name}-etl"
+  visual_job_name    = "${var.name}-etl-visual"
   audit_logs         = ["connectionlog", "userlog", "useractivitylog"]
+  cluster            = var.deployment == "cluster"
+  serverless         = var.deployment == "serverless"
+
+  # Where the Glue connection points and which managed secret holds the admin credentials,
+  # whichever warehouse is deployed.
+  endpoint_host = local.cluster ? aws_redshift_cluster.this[0].dns_name : aws_redshiftserverless_workgroup.this[0].endpoint[0].address
+  secret_arn    = local.cluster ? aws_redshift_cluster.this[0].master_password_secret_arn : aws_redshiftserverless_namespace.this[0].admin_password_secret_arn
 
   scripts = {
     job       = "glue_job.py"
@@ -98,12 +106,16 @@ resource "aws_vpc_security_group_egress_rule" "glue_https" {
 # ---------------------------------------------------------------- cluster
 
 resource "aws_redshift_subnet_group" "this" {
+  count = local.cluster ? 1 : 0
+
   name        = "${var.name}-warehouse"
   description = "accesslog warehouse: the private application subnet"
   subnet_ids  = [var.subnet_id]
 }
 
 resource "aws_redshift_parameter_group" "this" {
+  count = local.cluster ? 1 : 0
+
   name   = "${var.name}-warehouse"
   family = "redshift-1.0"
 
@@ -121,7 +133,7 @@ resource "aws_redshift_parameter_group" "this" {
 resource "aws_cloudwatch_log_group" "audit" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest with a service key; a CMK adds cost and a key policy.
   #checkov:skip=CKV_AWS_338:Audit retention is the audit_log_retention_days variable; raise it where policy needs a year.
-  for_each = toset(local.audit_logs)
+  for_each = local.cluster ? toset(local.audit_logs) : toset([])
 
   # The names Redshift writes to; created here so that they get a retention.
   name              = "/aws/redshift/cluster/${local.cluster_identifier}/${each.value}"
@@ -129,6 +141,8 @@ resource "aws_cloudwatch_log_group" "audit" {
 }
 
 resource "aws_redshift_cluster" "this" {
+  count = local.cluster ? 1 : 0
+
   #checkov:skip=CKV_AWS_71:Audit logging is configured by aws_redshift_logging below (the inline logging block is deprecated).
   #checkov:skip=CKV_AWS_142:Encrypted with the AWS-managed Redshift key; a CMK adds cost and key-policy work for no extra reader control.
   cluster_identifier = local.cluster_identifier
@@ -141,8 +155,8 @@ resource "aws_redshift_cluster" "this" {
   manage_master_password = true
   port                   = var.port
 
-  cluster_subnet_group_name    = aws_redshift_subnet_group.this.name
-  cluster_parameter_group_name = aws_redshift_parameter_group.this.name
+  cluster_subnet_group_name    = aws_redshift_subnet_group.this[0].name
+  cluster_parameter_group_name = aws_redshift_parameter_group.this[0].name
   vpc_security_group_ids       = [aws_security_group.redshift.id]
   availability_zone            = var.availability_zone
   publicly_accessible          = false
@@ -158,21 +172,65 @@ resource "aws_redshift_cluster" "this" {
 }
 
 resource "aws_redshift_logging" "this" {
-  cluster_identifier   = aws_redshift_cluster.this.cluster_identifier
+  count = local.cluster ? 1 : 0
+
+  cluster_identifier   = aws_redshift_cluster.this[0].cluster_identifier
   log_destination_type = "cloudwatch"
   log_exports          = local.audit_logs
+}
+
+# ---------------------------------------------------------------- serverless
+
+# Redshift Serverless: billed per RPU-second while queries run (60-second minimum), nothing while
+# idle except storage. The workgroup needs subnets in three Availability Zones (subnet_id plus
+# serverless_subnet_ids); the root module adds two private ones for it.
+resource "aws_redshiftserverless_namespace" "this" {
+  #checkov:skip=CKV_AWS_282:Encrypted with the AWS-owned key by default; a CMK adds cost and key-policy work for no extra reader control.
+  count = local.serverless ? 1 : 0
+
+  namespace_name = local.cluster_identifier
+  db_name        = var.database_name
+  admin_username = var.master_username
+  # Redshift generates the password and keeps it in Secrets Manager; Terraform never sees it.
+  manage_admin_password = true
+  log_exports           = local.audit_logs
+}
+
+resource "aws_redshiftserverless_workgroup" "this" {
+  count = local.serverless ? 1 : 0
+
+  workgroup_name       = local.cluster_identifier
+  namespace_name       = aws_redshiftserverless_namespace.this[0].namespace_name
+  base_capacity        = var.serverless_base_capacity
+  port                 = var.port
+  subnet_ids           = concat([var.subnet_id], var.serverless_subnet_ids)
+  security_group_ids   = [aws_security_group.redshift.id]
+  publicly_accessible  = false
+  enhanced_vpc_routing = true
+
+  config_parameter {
+    parameter_key   = "require_ssl"
+    parameter_value = "true"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(var.serverless_subnet_ids) >= 2
+      error_message = "Redshift Serverless needs subnets in three Availability Zones: pass two serverless_subnet_ids besides subnet_id."
+    }
+  }
 }
 
 # ---------------------------------------------------------------- Glue
 
 resource "aws_glue_connection" "this" {
   name            = local.connection_name
-  description     = "JDBC to the accesslog Redshift cluster; credentials from the cluster's managed secret"
+  description     = "JDBC to the accesslog Redshift warehouse; credentials from its managed secret"
   connection_type = "JDBC"
 
   connection_properties = {
-    JDBC_CONNECTION_URL = "jdbc:redshift://${aws_redshift_cluster.this.dns_name}:${var.port}/${var.database_name}"
-    SECRET_ID           = aws_redshift_cluster.this.master_password_secret_arn
+    JDBC_CONNECTION_URL = "jdbc:redshift://${local.endpoint_host}:${var.port}/${var.database_name}"
+    SECRET_ID           = local.secret_arn
     JDBC_ENFORCE_SSL    = "true"
   }
 
@@ -247,7 +305,7 @@ locals {
         Sid      = "ReadClusterSecret"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-        Resource = aws_redshift_cluster.this.master_password_secret_arn
+        Resource = local.secret_arn
       },
       {
         # EC2 Describe* calls support no resource-level permissions.
@@ -330,18 +388,19 @@ resource "aws_glue_job" "this" {
     python_version  = "3"
   }
 
-  # Argument names are the ones etl/glue_job.py reads with getResolvedOptions.
+  # Argument names are the ones etl/glue_job.py reads with getResolvedOptions. No
+  # --enable-continuous-cloudwatch-log: Glue 5.0 streams driver and executor logs to CloudWatch in
+  # real time by default and ignores that flag.
   default_arguments = {
-    "--job-language"                     = "python"
-    "--job-bookmark-option"              = "job-bookmark-enable"
-    "--TempDir"                          = "s3://${var.bucket_name}/${var.temp_prefix}"
-    "--extra-py-files"                   = local.script_uri.transform
-    "--enable-metrics"                   = "true"
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--lake_path"                        = "s3://${var.bucket_name}/${var.lake_prefix}"
-    "--connection_name"                  = aws_glue_connection.this.name
-    "--redshift_database"                = var.database_name
-    "--redshift_table"                   = var.target_table
+    "--job-language"        = "python"
+    "--job-bookmark-option" = "job-bookmark-enable"
+    "--TempDir"             = "s3://${var.bucket_name}/${var.temp_prefix}"
+    "--extra-py-files"      = local.script_uri.transform
+    "--enable-metrics"      = "true"
+    "--lake_path"           = "s3://${var.bucket_name}/${var.lake_prefix}"
+    "--connection_name"     = aws_glue_connection.this.name
+    "--redshift_database"   = var.database_name
+    "--redshift_table"      = var.target_table
   }
 
   execution_property {
@@ -350,4 +409,74 @@ resource "aws_glue_job" "this" {
   }
 
   depends_on = [aws_iam_role_policy.glue, aws_s3_object.script]
+}
+
+# Hourly by default. Bookmarks make each run read only the Parquet files written since the last
+# successful one, so a run over an hour with no new data ends within about a minute. Turn it off
+# (schedule_enabled = false) while the cluster is paused: runs would fail to connect.
+resource "aws_glue_trigger" "schedule" {
+  name     = "${local.job_name}-schedule"
+  type     = "SCHEDULED"
+  schedule = var.schedule
+  enabled  = var.schedule_enabled
+
+  actions {
+    job_name = aws_glue_job.this.name
+  }
+}
+
+# ---------------------------------------------------------------- visual job
+
+# The same load as a Glue Studio visual job (etl/visual_job.py builds its node graph). Neither
+# aws_glue_job (provider 5.100) nor CloudFormation's AWS::Glue::Job can set
+# CodeGenConfigurationNodes, so the Glue API is called through the AWS CLI where `apply` runs;
+# a Lambda driven by aws_lambda_invocation would need a zip built at plan time, which needs the
+# hashicorp/archive provider. Glue writes the generated script to ScriptLocation itself.
+locals {
+  visual_job_args = join(" ", [for k, v in {
+    name              = local.visual_job_name
+    role-arn          = aws_iam_role.glue.arn
+    script-location   = "s3://${var.bucket_name}/${var.scripts_prefix}visual/${local.visual_job_name}.py"
+    lake-path         = "s3://${var.bucket_name}/${var.lake_prefix}"
+    connection-name   = aws_glue_connection.this.name
+    redshift-table    = var.target_table
+    temp-dir          = "s3://${var.bucket_name}/${var.temp_prefix}"
+    worker-type       = var.glue_worker_type
+    number-of-workers = tostring(var.glue_number_of_workers)
+    timeout-minutes   = tostring(var.glue_timeout_minutes)
+  } : "--${k} '${v}'"])
+  visual_job_sources = ["${var.etl_dir}/visual_job.py", "${var.etl_dir}/visual_job.sql", "${var.etl_dir}/../terraform/glue-columns.json"]
+}
+
+# Its identity: destroying it deletes the job. Kept apart from the definition below so that a
+# changed graph updates the job (and keeps its bookmark) instead of deleting and recreating it.
+resource "terraform_data" "visual_job" {
+  count = var.visual_job_enabled ? 1 : 0
+
+  input = { name = local.visual_job_name, region = local.region }
+
+  provisioner "local-exec" {
+    when    = destroy
+    command = "aws glue delete-job --region '${self.input.region}' --job-name '${self.input.name}'"
+  }
+}
+
+resource "terraform_data" "visual_job_definition" {
+  count = var.visual_job_enabled ? 1 : 0
+
+  triggers_replace = [local.visual_job_args, [for f in local.visual_job_sources : filesha256(f)]]
+
+  provisioner "local-exec" {
+    interpreter = ["/bin/sh", "-c"]
+    command     = <<-EOT
+      set -eu
+      if aws glue get-job --region '${local.region}' --job-name '${local.visual_job_name}' >/dev/null 2>&1; then
+        aws glue update-job --region '${local.region}' --cli-input-json "$(python3 '${var.etl_dir}/visual_job.py' update ${local.visual_job_args})"
+      else
+        aws glue create-job --region '${local.region}' --cli-input-json "$(python3 '${var.etl_dir}/visual_job.py' create ${local.visual_job_args})"
+      fi
+    EOT
+  }
+
+  depends_on = [terraform_data.visual_job, aws_iam_role_policy.glue]
 }

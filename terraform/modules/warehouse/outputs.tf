@@ -1,33 +1,54 @@
+output "deployment" {
+  description = "Which warehouse is deployed: \"cluster\" or \"serverless\"."
+  value       = var.deployment
+}
+
 output "cluster_identifier" {
-  description = "Identifier of the Redshift cluster."
-  value       = aws_redshift_cluster.this.cluster_identifier
+  description = "Identifier of the Redshift cluster (null with the Serverless warehouse)."
+  value       = one(aws_redshift_cluster.this[*].cluster_identifier)
+}
+
+output "workgroup_name" {
+  description = "Name of the Redshift Serverless workgroup (null with the cluster)."
+  value       = one(aws_redshiftserverless_workgroup.this[*].workgroup_name)
 }
 
 output "cluster_endpoint" {
-  description = "Private DNS name and port of the cluster."
-  value       = { host = aws_redshift_cluster.this.dns_name, port = var.port }
+  description = "Private DNS name and port of the warehouse (cluster or workgroup)."
+  value       = { host = local.endpoint_host, port = var.port }
 }
 
 output "database_name" {
-  description = "Database in the cluster."
-  value       = aws_redshift_cluster.this.database_name
+  description = "Database in the warehouse."
+  value       = local.cluster ? aws_redshift_cluster.this[0].database_name : aws_redshiftserverless_namespace.this[0].db_name
 }
 
 output "master_password_secret_arn" {
   description = "Secrets Manager secret holding the admin credentials (managed by Redshift)."
-  value       = aws_redshift_cluster.this.master_password_secret_arn
+  value       = local.secret_arn
 }
 
 output "cluster_settings" {
-  description = "Exposure and encryption facts of the cluster."
-  value = {
-    publicly_accessible    = aws_redshift_cluster.this.publicly_accessible
-    encrypted              = aws_redshift_cluster.this.encrypted
-    manage_master_password = aws_redshift_cluster.this.manage_master_password
-    enhanced_vpc_routing   = aws_redshift_cluster.this.enhanced_vpc_routing
-    subnet_group_subnets   = aws_redshift_subnet_group.this.subnet_ids
-    security_group_ids     = aws_redshift_cluster.this.vpc_security_group_ids
-    require_ssl            = one([for p in aws_redshift_parameter_group.this.parameter : p.value if p.name == "require_ssl"])
+  description = "Exposure and encryption facts of the warehouse (cluster or Serverless workgroup)."
+  value = local.cluster ? {
+    publicly_accessible    = aws_redshift_cluster.this[0].publicly_accessible
+    encrypted              = aws_redshift_cluster.this[0].encrypted
+    manage_master_password = aws_redshift_cluster.this[0].manage_master_password
+    enhanced_vpc_routing   = aws_redshift_cluster.this[0].enhanced_vpc_routing
+    subnet_group_subnets   = aws_redshift_subnet_group.this[0].subnet_ids
+    security_group_ids     = aws_redshift_cluster.this[0].vpc_security_group_ids
+    require_ssl            = one([for p in aws_redshift_parameter_group.this[0].parameter : p.value if p.name == "require_ssl"])
+    base_capacity          = null
+    } : {
+    publicly_accessible = aws_redshiftserverless_workgroup.this[0].publicly_accessible
+    # Serverless namespaces are always encrypted (AWS-owned key unless kms_key_id is set).
+    encrypted              = true
+    manage_master_password = aws_redshiftserverless_namespace.this[0].manage_admin_password
+    enhanced_vpc_routing   = aws_redshiftserverless_workgroup.this[0].enhanced_vpc_routing
+    subnet_group_subnets   = toset(aws_redshiftserverless_workgroup.this[0].subnet_ids)
+    security_group_ids     = toset(aws_redshiftserverless_workgroup.this[0].security_group_ids)
+    require_ssl            = one([for p in aws_redshiftserverless_workgroup.this[0].config_parameter : p.parameter_value if p.parameter_key == "require_ssl"])
+    base_capacity          = aws_redshiftserverless_workgroup.this[0].base_capacity
   }
 }
 
@@ -86,4 +107,22 @@ output "glue_role_arn" {
 output "iam_policies" {
   description = "Inline IAM policies of this module (name => JSON)."
   value       = { glue_etl = local.glue_policy }
+}
+
+output "schedule" {
+  description = "The Glue trigger that runs the job: schedule, enabled, job."
+  value = {
+    name     = aws_glue_trigger.schedule.name
+    schedule = aws_glue_trigger.schedule.schedule
+    enabled  = aws_glue_trigger.schedule.enabled
+    job_name = one(aws_glue_trigger.schedule.actions).job_name
+  }
+}
+
+output "visual_job" {
+  description = "The Glue Studio visual job: its name (null when visual_job_enabled is false) and the arguments its request is built from."
+  value = {
+    name = var.visual_job_enabled ? local.visual_job_name : null
+    args = local.visual_job_args
+  }
 }

@@ -124,3 +124,49 @@ variable "glue_timeout_minutes" {
   type        = number
   default     = 30
 }
+
+variable "schedule" {
+  description = "When the Glue job runs by itself: an AWS cron expression (UTC)."
+  type        = string
+  default     = "cron(5 * * * ? *)"
+}
+
+variable "schedule_enabled" {
+  description = "Run the Glue job on the schedule; false while the cluster is paused."
+  type        = bool
+  default     = true
+}
+
+variable "deployment" {
+  description = "\"cluster\" (a provisioned Redshift cluster, billed per hour while running) or \"serverless\" (a Redshift Serverless namespace and workgroup, billed per RPU-second of queries)."
+  type        = string
+  default     = "cluster"
+
+  validation {
+    condition     = contains(["cluster", "serverless"], var.deployment)
+    error_message = "deployment must be \"cluster\" or \"serverless\"."
+  }
+}
+
+variable "serverless_base_capacity" {
+  description = "Base capacity of the Serverless workgroup in RPUs (8 to 512, in steps of 8)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.serverless_base_capacity >= 8 && var.serverless_base_capacity <= 512 && var.serverless_base_capacity % 8 == 0
+    error_message = "serverless_base_capacity must be a multiple of 8 between 8 and 512."
+  }
+}
+
+variable "serverless_subnet_ids" {
+  description = "Two more private subnets, in other Availability Zones, for the Serverless workgroup (it needs three)."
+  type        = list(string)
+  default     = []
+}
+
+variable "visual_job_enabled" {
+  description = "Also create the Glue Studio visual job (etl/visual_job.py) through the AWS CLI; needs `aws` and `python3` where terraform runs."
+  type        = bool
+  default     = true
+}
