@@ -506,14 +506,16 @@ pub(crate) fn parse_size(t: &[u8]) -> Result<Option<u64>, ParseError> {
     Ok(Some(n))
 }
 
-/// The app's trailing duration: `-` (absent) or digits with at most one dot. `None` when it is
-/// neither.
-fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
+/// A logged decimal times 10^`pow`: `-` (absent, `Some(None)`) or digits with at most one dot,
+/// read exactly as `f64::from_str` reads the decimal with its point moved (`0.123` seconds is
+/// 123.0 ms, not 123.00000000000001). `None` when it is neither. The app's trailing duration
+/// (milliseconds, `pow` 0) and the configured formats' `$request_time`/`%D`/`%T` use it.
+pub(crate) fn scaled_decimal(t: &[u8], pow: i32) -> Option<Option<f64>> {
     if t == b"-" {
         return Some(None);
     }
     // Digits with at most one dot: no exponents, signs, inf or nan, which `f64::from_str` takes.
-    let (mut mantissa, mut digits, mut decimals, mut dot) = (0u64, 0u32, 0u32, false);
+    let (mut mantissa, mut digits, mut decimals, mut dot) = (0u64, 0u32, 0i32, false);
     for &b in t {
         match b {
             b'0'..=b'9' => {
@@ -521,7 +523,7 @@ fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
                     mantissa = mantissa * 10 + (b - b'0') as u64;
                 }
                 digits += 1;
-                decimals += dot as u32;
+                decimals += dot as i32;
             }
             b'.' if !dot => dot = true,
             _ => return None,
@@ -530,15 +532,32 @@ fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
     if digits == 0 {
         return None;
     }
-    // Clinger's fast path: both operands are exact doubles and IEEE division rounds correctly,
-    // so this is the value `f64::from_str` gives, without its general machinery.
-    if digits <= 15 && decimals <= 22 {
-        return Some(Some(mantissa as f64 / POW10[decimals as usize]));
+    // Clinger's fast path: both operands are exact doubles and IEEE multiplication and
+    // division round once, so this is the value `f64::from_str` gives, without its general
+    // machinery.
+    let e = pow - decimals;
+    if digits <= 15 && (-22..=22).contains(&e) {
+        let m = mantissa as f64;
+        let v = if e >= 0 {
+            m * POW10[e as usize]
+        } else {
+            m / POW10[-e as usize]
+        };
+        return Some(Some(v));
     }
-    // Only ASCII digits and a dot: valid UTF-8 and a valid float.
+    // Only ASCII digits and a dot: valid UTF-8 and, with the exponent, a valid float read in
+    // one rounding. A 400-digit number parses to infinity, which no JSON or Parquet double can
+    // hold.
     let s = std::str::from_utf8(t).ok()?;
-    // A 400-digit number parses to infinity, which no JSON or Parquet double can hold.
-    s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Some)
+    format!("{s}e{pow}")
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(Some)
+}
+
+fn parse_duration(t: &[u8]) -> Option<Option<f64>> {
+    scaled_decimal(t, 0)
 }
 
 /// The powers of ten that are exact doubles.
@@ -742,7 +761,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_exactly_as_f64_from_str_reads_them() {
+    fn durations_read_exactly_as_f64_from_str_reads_them_with_the_point_moved() {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             x ^= x << 13;
@@ -788,6 +807,14 @@ mod tests {
                 Some(Some(c.parse::<f64>().unwrap())),
                 "{c}"
             );
+            // Seconds or microseconds logged by a configured format, read as milliseconds.
+            for pow in [3, -3] {
+                assert_eq!(
+                    scaled_decimal(c.as_bytes(), pow),
+                    Some(Some(format!("{c}e{pow}").parse::<f64>().unwrap())),
+                    "{c} e{pow}"
+                );
+            }
         }
         for bad in ["", ".", "1.2.3", "1e5", "-1", "+1", "inf", "nan", "1,5"] {
             assert_eq!(parse_duration(bad.as_bytes()), None, "{bad}");

@@ -13,7 +13,7 @@ use memchr::memchr;
 use super::compile::Escape;
 use super::vars::{Class, Target, Var};
 use crate::error::ParseError;
-use crate::parser::{dash_absent, parse_size, parse_status, set_request};
+use crate::parser::{dash_absent, parse_size, parse_status, scaled_decimal, set_request};
 use crate::record::{LogFormat, Record, Text, Warning};
 use crate::scan;
 use crate::time::{Zone, MAX_MS, MIN_MS};
@@ -333,7 +333,7 @@ pub(super) fn assign<'a, 'v>(
                 true
             }
             Target::Duration(pow) => {
-                rec.duration_ms = scaled(raw, *pow).ok_or(ParseError::InvalidDuration)?;
+                rec.duration_ms = scaled_decimal(raw, *pow).ok_or(ParseError::InvalidDuration)?;
                 true
             }
             Target::Vhost => {
@@ -444,43 +444,4 @@ fn target_bit(t: &Target) -> u32 {
         Target::Port => 18,
         Target::Extra => 19,
     }
-}
-
-/// A logged decimal times 10^`pow`, exactly as the decimal with its point moved would read
-/// (`0.123` seconds is 123.0 ms, not 123.00000000000001). `Some(None)` for `-`.
-pub fn scaled(t: &[u8], pow: i32) -> Option<Option<f64>> {
-    if t == b"-" {
-        return Some(None);
-    }
-    let (mut mantissa, mut digits, mut decimals, mut dot) = (0u64, 0u32, 0i32, false);
-    for &b in t {
-        match b {
-            b'0'..=b'9' => {
-                if digits < 19 {
-                    mantissa = mantissa * 10 + (b - b'0') as u64;
-                }
-                digits += 1;
-                decimals += dot as i32;
-            }
-            b'.' if !dot => dot = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    let e = pow - decimals;
-    if digits <= 15 && (-22..=22).contains(&e) {
-        // Both operands are exact doubles; IEEE multiplication and division round once.
-        let m = mantissa as f64;
-        let v = if e >= 0 {
-            m * 10f64.powi(e)
-        } else {
-            m / 10f64.powi(-e)
-        };
-        return Some(Some(v));
-    }
-    let v: f64 = std::str::from_utf8(t).ok()?.parse().ok()?;
-    let v = v * 10f64.powi(pow);
-    v.is_finite().then_some(Some(v))
 }
