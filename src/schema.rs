@@ -27,6 +27,15 @@ impl ColumnType {
             ColumnType::Map => "map<string,string>",
         }
     }
+
+    /// The type in Athena DDL: Glue's, with the space after the comma that SQL layout puts
+    /// there (Hive's DDL parser takes either).
+    pub fn ddl(self) -> &'static str {
+        match self {
+            ColumnType::Map => "map<string, string>",
+            other => other.glue(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +165,7 @@ pub fn athena_ddl(database: &str, table: &str, location: &str) -> String {
     let location = location.trim_end_matches('/');
     let cols: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("    `{}` {}", c.name, c.ty.glue()))
+        .map(|c| format!("    `{}` {}", c.name, c.ty.ddl()))
         .collect();
     let parts: Vec<String> = PARTITION_KEYS
         .iter()

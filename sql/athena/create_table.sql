@@ -20,7 +20,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS accesslog.access_logs (
     `instance_id` string,
     `log_format` string,
     `parse_warning` string,
-    `extra` map<string,string>
+    `extra` map<string, string>
 )
 PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)
 ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
