@@ -208,6 +208,9 @@ def local_session(master: str = "local[2]", app: str = "accesslog-backfill", **c
     """A local Spark session whose files look like those Spark writes on S3: no ``_SUCCESS``
     markers, no ``.crc`` checksum files beside the objects. This file is shipped to the Python
     workers as Glue's ``--extra-py-files`` ships it, so they find ``_parse_batches``."""
+    # The Python workers run this interpreter, the one with the wheel, not whatever `python3` is
+    # on PATH (the context reads the variable when it starts).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(master)
         .appName(app)
