@@ -37,7 +37,7 @@ test-python: wheel $(ACCESSLOG) ## the wheel against `accesslog parse`; the Spar
 	@command -v java >/dev/null || { echo "test-python: pyspark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 	$(PY_VENV)/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/accesslog-*-manylinux*x86_64*.whl
 	ACCESSLOG="$(abspath $(ACCESSLOG))" $(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
-	cd etl && ACCESSLOG="$(abspath $(ACCESSLOG))" "$(CURDIR)/$(PY_VENV)/bin/python" -m pytest -q tests/test_backfill.py
+	cd etl && ACCESSLOG="$(abspath $(ACCESSLOG))" "$(CURDIR)/$(PY_VENV)/bin/python" -m pytest -q -W ignore::DeprecationWarning tests/test_backfill.py
 	ACCESSLOG="$(abspath $(ACCESSLOG))" ACCESSLOG_LAKE_WRITER=backfill $(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider sql/athena/tests
 
 .PHONY: bench-backfill
