@@ -429,9 +429,7 @@ impl HourCache {
         (self.from, self.to) = (from, to);
         keys
     }
-}
 
-impl HourCache {
     /// The partition keys of a record whose event time is `utc_ms`, or `InvalidTimestamp` when
     /// the time or the keys leave four-digit years: 9999-12-31 in UTC can be year 10000 in KST
     /// and 0001-01-01 in KST year 0 in UTC. What the Lambda, `replay` and the Python module's
