@@ -8,6 +8,7 @@ same, and every input line accounted for.
 
 from __future__ import annotations
 
+import ast
 import base64
 import gzip
 import json
@@ -185,3 +186,22 @@ def rows_by_partition_keys_kst() -> set:
 def test_driver_settings_come_from_the_environment():
     env = {"SOURCE_TZ": "UTC", "PARTITION_TZ": "", "LOG_FORMAT": "combined", "UNRELATED": "x"}
     assert backfill.settings_from_env(env) == {"source_tz": "UTC", "log_format": "combined"}
+
+
+def test_the_glue_entry_point_reads_the_documented_arguments_and_delegates():
+    """backfill_job.py needs the Glue runtime to run; its names are checked here: the arguments
+    it reads are the README's table and Terraform's, and it only calls backfill.backfill."""
+    script = lake.REPO / "etl" / "backfill_job.py"
+    tree = ast.parse(script.read_text())
+    values = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    required, optional = ast.literal_eval(values["REQUIRED"]), ast.literal_eval(values["OPTIONAL"])
+    assert set(optional) == set(backfill.SETTINGS), "every parser setting can be passed"
+    readme = (lake.REPO / "etl" / "README.md").read_text().split("\n## The backfill\n", 1)[1]
+    documented = set(re.findall(r"^\| `--(\w+)` \|", readme, flags=re.M))
+    assert documented == set(required) | set(optional)
+    module = (lake.REPO / "terraform" / "modules" / "backfill" / "main.tf").read_text()
+    passed = set(re.findall(r'"--(\w+)"\s*=', module))
+    assert (set(required) - {"JOB_NAME"}) | set(optional) <= passed, "Terraform passes every argument"
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert {"backfill.backfill", "job.init", "job.commit"} <= calls
+    assert not [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))], "no logic in the wrapper"
