@@ -25,12 +25,12 @@ use std::collections::BTreeMap;
 
 use crate::b64;
 use crate::config::Config;
-use crate::error::{FailReason, ParseError};
+use crate::error::FailReason;
 pub use crate::event::{Event, EventError};
 use crate::input::{LineDecoder, LineScratch};
 use crate::json::{escaped_len, write_record, write_str};
 use crate::record::Record;
-use crate::time::{HourCache, PartitionKeys, MAX_MS, MIN_MS};
+use crate::time::{HourCache, PartitionKeys};
 
 /// How many failures the invocation log lists by record id (the counters cover all of them).
 pub const LOGGED_FAILURES: usize = 20;
@@ -490,12 +490,9 @@ impl Transformer {
                     return Err(FailReason::InFuture);
                 }
             }
-            let k = hours.keys(r.ts_ms, &self.config.partition_tz);
-            // The keys and `ts` are four-digit years; 9999-12-31 in UTC can be year 10000 in KST
-            // and 0001-01-01 in KST year 0 in UTC.
-            if !(1..=9999).contains(&k.year) || !(MIN_MS..=MAX_MS).contains(&r.ts_ms) {
-                return Err(FailReason::Parse(ParseError::InvalidTimestamp));
-            }
+            let k = hours
+                .lake_keys(r.ts_ms, &self.config.partition_tz)
+                .map_err(FailReason::Parse)?;
             match keys {
                 None => keys = Some(k),
                 Some(first) if first != k => return Err(FailReason::MixedPartitions),

@@ -22,6 +22,7 @@
 //! | [`generate`] | deterministic synthetic traffic for one KST day |
 //! | [`replay`] | the local stand-in for Firehose + S3 |
 //! | [`lake`] | JSON → Parquet by the Glue schema, and the S3 key layout |
+//! | [`batch`] | lines → Arrow batches of lake rows with their partition columns, and the failed lines apart (the Python module's batch call) |
 //! | `s3` | S3 lakes and inputs through `object_store`, credentials from `aws-config` (`s3` feature) |
 //! | [`store`] | a lake's root: a local directory or an S3 prefix (`s3` feature) |
 //! | [`manifest`] | a replay's staging, commits and lock: what makes a backfill resumable |
@@ -50,6 +51,7 @@ pub(crate) fn proptest_cases(default: u32) -> u32 {
 }
 
 mod b64;
+pub mod batch;
 pub mod cli;
 pub mod config;
 mod cursor;

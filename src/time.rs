@@ -429,6 +429,19 @@ impl HourCache {
         (self.from, self.to) = (from, to);
         keys
     }
+
+    /// The partition keys of a record whose event time is `utc_ms`, or `InvalidTimestamp` when
+    /// the time or the keys leave four-digit years: 9999-12-31 in UTC can be year 10000 in KST
+    /// and 0001-01-01 in KST year 0 in UTC. What the Lambda, `replay` and the Python module's
+    /// batches partition by.
+    #[inline]
+    pub fn lake_keys(&mut self, utc_ms: i64, zone: &Zone) -> Result<PartitionKeys, ParseError> {
+        let k = self.keys(utc_ms, zone);
+        if !(1..=9999).contains(&k.year) || !(MIN_MS..=MAX_MS).contains(&utc_ms) {
+            return Err(ParseError::InvalidTimestamp);
+        }
+        Ok(k)
+    }
 }
 
 /// The Firehose dynamic-partition keys of a record: the event instant in `PARTITION_TZ`.

@@ -199,6 +199,26 @@ module "warehouse" {
   schedule_enabled         = var.glue_schedule_enabled
 }
 
+# The Spark backfill: raw logs under an S3 prefix into the same lake, parsed by the accesslog wheel
+# (etl/backfill.py). Started by hand; the parser settings are the Lambda's.
+module "backfill" {
+  source = "./modules/backfill"
+
+  name              = var.name_prefix
+  bucket_name       = module.lake.bucket_name
+  bucket_arn        = module.lake.bucket_arn
+  scripts_prefix    = "${module.lake.prefixes.artifacts}backfill/"
+  etl_dir           = local.etl_dir
+  wheel_path        = var.backfill_wheel_path
+  input_bucket_name = var.backfill_input_bucket
+  input_prefix      = var.backfill_input_prefix
+  source_tz         = var.source_tz
+  partition_tz      = var.partition_tz
+  log_format        = var.log_format
+  log_key           = var.log_key
+  number_of_workers = var.backfill_number_of_workers
+}
+
 module "monitoring" {
   source = "./modules/monitoring"
 

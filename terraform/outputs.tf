@@ -114,6 +114,11 @@ output "glue_job_name" {
   value       = module.warehouse.job_name
 }
 
+output "backfill_job_name" {
+  description = "Glue job backfilling raw logs from the input prefix into the lake; start it with `aws glue start-job-run --job-name <name>`."
+  value       = module.backfill.job_name
+}
+
 output "alarm_topic_arn" {
   description = "SNS topic of every alarm and of failed Glue job runs; subscribe endpoints with `aws sns subscribe`."
   value       = module.monitoring.topic_arn
@@ -138,5 +143,6 @@ output "iam_policies" {
     module.application.iam_policies,
     module.stream_analytics.iam_policies,
     module.warehouse.iam_policies,
+    module.backfill.iam_policies,
   )
 }

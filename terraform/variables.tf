@@ -369,3 +369,34 @@ variable "glue_visual_job" {
   type        = bool
   default     = true
 }
+
+# ---------------------------------------------------------------- backfill
+
+variable "backfill_wheel_path" {
+  description = "The accesslog Python wheel the Glue backfill job installs, relative to the directory terraform runs in (build it with `make wheel`)."
+  type        = string
+  default     = "../target/wheels/accesslog-0.1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+
+  validation {
+    condition     = fileexists(var.backfill_wheel_path)
+    error_message = "The wheel does not exist: run `make wheel` in the repository root (it builds target/wheels/accesslog-*.whl), or set backfill_wheel_path."
+  }
+}
+
+variable "backfill_input_bucket" {
+  description = "Bucket holding the raw logs the backfill job reads (the lake bucket when null)."
+  type        = string
+  default     = null
+}
+
+variable "backfill_input_prefix" {
+  description = "Key prefix of the raw logs the backfill job reads (every object under it, .gz too; ends with /)."
+  type        = string
+  default     = "raw/"
+}
+
+variable "backfill_number_of_workers" {
+  description = "Glue workers of the backfill job (G.1X, 2 at least)."
+  type        = number
+  default     = 2
+}

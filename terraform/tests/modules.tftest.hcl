@@ -124,3 +124,22 @@ run "serverless_needs_three_availability_zones" {
 
   expect_failures = [aws_redshiftserverless_workgroup.this]
 }
+
+run "backfill_refuses_to_deploy_without_wheel" {
+  command = plan
+
+  module {
+    source = "./modules/backfill"
+  }
+
+  variables {
+    name           = "t"
+    bucket_name    = "b"
+    bucket_arn     = "arn:aws:s3:::b"
+    scripts_prefix = "artifacts/backfill/"
+    etl_dir        = "../etl"
+    wheel_path     = "tests/fixtures/no-such.whl"
+  }
+
+  expect_failures = [var.wheel_path]
+}

@@ -83,6 +83,7 @@ mock_provider "aws" {
 
 variables {
   lambda_zip_path         = "tests/fixtures/bootstrap.zip"
+  backfill_wheel_path     = "tests/fixtures/accesslog-0.1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
   iam_propagation_seconds = 0
   # The visual job is created by the AWS CLI from a provisioner; no AWS here.
   glue_visual_job = false
@@ -390,6 +391,43 @@ run "stack" {
   assert {
     condition     = module.warehouse.job.script_location == "s3://accesslog-lake-123456789012-ap-northeast-2/${module.warehouse.script_keys.job}"
     error_message = "The job must run the uploaded etl/glue_job.py."
+  }
+
+  # ------------------------------------------------------------ backfill
+  assert {
+    condition = (
+      module.backfill.job.glue_version == "5.0"
+      && module.backfill.job.script_location == "s3://accesslog-lake-123456789012-ap-northeast-2/${module.backfill.object_keys.job}"
+      && module.backfill.job.default_arguments["--extra-py-files"] == "s3://accesslog-lake-123456789012-ap-northeast-2/${module.backfill.object_keys.module}"
+      && module.backfill.job.default_arguments["--additional-python-modules"] == module.backfill.wheel_uri
+      && module.backfill.wheel_uri == "s3://accesslog-lake-123456789012-ap-northeast-2/artifacts/backfill/accesslog-0.1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    )
+    error_message = "The backfill job must be Glue 5.0, run the uploaded etl/backfill_job.py with etl/backfill.py, and install the wheel uploaded under its own name."
+  }
+  assert {
+    condition = (
+      module.backfill.job.default_arguments["--input_path"] == "s3://accesslog-lake-123456789012-ap-northeast-2/raw/"
+      && module.backfill.job.default_arguments["--lake_path"] == "s3://accesslog-lake-123456789012-ap-northeast-2/"
+      && module.backfill.job.default_arguments["--source_tz"] == var.source_tz
+      && module.backfill.job.default_arguments["--partition_tz"] == var.partition_tz
+      && module.backfill.job.default_arguments["--log_format"] == var.log_format
+      && module.backfill.job.default_arguments["--log_key"] == var.log_key
+      && output.backfill_job_name == "accesslog-backfill"
+    )
+    error_message = "The backfill job must read the input prefix, write under the lake root, and get the Lambda's parser settings as arguments (executors do not inherit the environment)."
+  }
+  assert {
+    condition = alltrue([for s in jsondecode(output.iam_policies["glue_backfill"]).Statement : alltrue([
+      for r in flatten([s.Resource]) : r == "*" ? s.Sid == "GlueMetrics" : true
+    ])])
+    error_message = "The backfill role is scoped: only PutMetricData (namespace Glue) on *."
+  }
+  assert {
+    condition = toset(one([for s in jsondecode(output.iam_policies["glue_backfill"]).Statement : s.Resource if s.Sid == "WriteLake"])) == toset([
+      "arn:aws:s3:::accesslog-lake-123456789012-ap-northeast-2/logs/*",
+      "arn:aws:s3:::accesslog-lake-123456789012-ap-northeast-2/errors/backfill-failed/*",
+    ])
+    error_message = "The backfill job writes only the lake's data prefix and its own error prefix."
   }
 
   # ------------------------------------------------------------ IAM: scoped everywhere

@@ -1,6 +1,10 @@
 """One fixed KST day, generated and replayed once per session, and its raw-log answers.
 
-`make test-athena` runs this with ACCESSLOG pointing at the freshly built CLI.
+`make test-athena` runs this with ACCESSLOG pointing at the freshly built CLI. With
+ACCESSLOG_LAKE_WRITER=backfill (`make test-python`), the same day is written into the lake by the
+Spark backfill (etl/backfill.py, on local Spark with the `accesslog` wheel) instead of `accesslog
+replay`, and every test runs against that lake: its failed lines are under
+errors/backfill-failed/.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ BAD_RATIO = 0.02
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=KST)
 NOW_EARLY = datetime(2026, 11, 22, 1, 30, tzinfo=KST)
 
-SUMMARY = re.compile(r"replay: in (\d+), ok (\d+), dropped (\d+), failed (\d+)(?: \(([^)]*)\))?")
+SUMMARY = re.compile(r"(?:replay|backfill): in (\d+), ok (\d+), dropped (\d+), failed (\d+)(?: \(([^)]*)\))?")
+# Who writes the lake the tests read: `accesslog replay` (the default) or the Spark backfill.
+WRITER = os.environ.get("ACCESSLOG_LAKE_WRITER", "replay")
+WRITERS = ("replay", "backfill")
 
 
 def accesslog() -> str:
@@ -53,10 +60,16 @@ class Replayed:
                  "--seed", str(SEED), "--bad-ratio", str(BAD_RATIO)],
                 stdout=out, check=True,
             )
-        proc = subprocess.run(
-            [accesslog(), "replay", str(self.log), "--lake", str(self.lake), "--no-time-guard"],
-            capture_output=True, text=True,
-        )
+        if WRITER not in WRITERS:
+            pytest.exit(f"ACCESSLOG_LAKE_WRITER={WRITER!r}: use one of {', '.join(WRITERS)}", returncode=2)
+        if WRITER == "backfill":
+            # The Spark job needs pyspark and the wheel: .venv/python, where `make test-python` runs this.
+            self.error_kind = "backfill-failed"
+            cmd = [sys.executable, str(REPO / "etl" / "backfill.py"), str(self.log), "--lake", str(self.lake)]
+        else:
+            self.error_kind = "processing-failed"
+            cmd = [accesslog(), "replay", str(self.log), "--lake", str(self.lake), "--no-time-guard"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         self.stderr = proc.stderr
         self.raw = RawLog.read(self.log)
@@ -66,7 +79,7 @@ class Replayed:
 
     def summary(self) -> dict:
         found = SUMMARY.findall(self.stderr)
-        assert found, f"no `replay: in N, ok N, dropped N, failed N` summary on stderr:\n{self.stderr}"
+        assert found, f"no `{WRITER}: in N, ok N, dropped N, failed N` summary on stderr:\n{self.stderr}"
         n_in, ok, dropped, failed, reasons = found[-1]
         by_reason = {}
         for part in filter(None, (p.strip() for p in reasons.split(","))):

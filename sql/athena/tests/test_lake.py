@@ -44,7 +44,8 @@ DUCKDB = {
 PARTITIONS = ["year", "month", "day", "hour"]
 
 LOG_KEY = re.compile(r"^logs/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[^/]+\.parquet$")
-ERROR_KEY = re.compile(r"^errors/processing-failed/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[^/]+$")
+# processing-failed from replay, backfill-failed from the Spark backfill (conftest.WRITER).
+ERROR_KEY = r"^errors/{kind}/year=\d{{4}}/month=\d{{2}}/day=\d{{2}}/hour=\d{{2}}/[^/]+$"
 # accesslog replay's own records (its commits and lock), outside the prefixes tables read.
 REPLAY_KEY = re.compile(r"^_replay/(lock|commits/[^/]+\.json)$")
 ENVELOPE_KEYS = {"attemptsMade", "arrivalTimestamp", "errorCode", "errorMessage", "attemptEndingTimestamp", "rawData", "lambdaArn"}
@@ -90,7 +91,8 @@ def test_every_request_is_in_the_lake_at_its_instant_and_kst_partition(replayed)
 def test_s3_key_layout(replayed):
     keys = [p.relative_to(replayed.lake).as_posix() for p in replayed.lake.rglob("*") if p.is_file()]
     assert keys
-    strays = [k for k in keys if not (LOG_KEY.match(k) or ERROR_KEY.match(k) or REPLAY_KEY.match(k))]
+    error_key = re.compile(ERROR_KEY.format(kind=replayed.error_kind))
+    strays = [k for k in keys if not (LOG_KEY.match(k) or error_key.match(k) or REPLAY_KEY.match(k))]
     assert not strays, f"keys Firehose would not write: {strays[:5]}"
 
 
@@ -123,7 +125,7 @@ def test_replay_summary_accounts_for_every_line(replayed):
 
 def test_processing_failed_envelopes_hold_exactly_the_malformed_lines(replayed):
     envelopes = []
-    for f in sorted((replayed.lake / "errors" / "processing-failed").rglob("*")):
+    for f in sorted((replayed.lake / "errors" / replayed.error_kind).rglob("*")):
         if f.is_file():
             envelopes += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
     for e in envelopes:

@@ -88,6 +88,14 @@ def run(endpoint: str, region: str, outputs: dict, tf_dir: Path, accesslog: str)
     check(trigger["Type"] == "SCHEDULED" and trigger["Actions"][0]["JobName"] == out(outputs, "glue_job_name"),
           "a scheduled trigger runs the Glue job")
 
+    backfill = c("glue").get_job(JobName=out(outputs, "backfill_job_name"))["Job"]
+    wheel = backfill["DefaultArguments"]["--additional-python-modules"]
+    wheel_bucket, _, wheel_key = wheel.removeprefix("s3://").partition("/")
+    body = c("s3").get_object(Bucket=wheel_bucket, Key=wheel_key)["Body"].read()
+    check(backfill["GlueVersion"] == "5.0" and wheel_bucket == bucket and body.startswith(b"PK")
+          and wheel_key.endswith("-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+          "the backfill job is 5.0 and installs the wheel uploaded to the lake bucket under its own name")
+
     visual = c("glue").get_job(JobName=out(outputs, "glue_visual_job_name"))["Job"]
     check(len(visual.get("CodeGenConfigurationNodes", {})) == 5, "the visual job exists with its 5-node graph (created by the AWS CLI)")
 
@@ -101,7 +109,7 @@ def nothing_left(endpoint: str, region: str, outputs: dict) -> None:
     check(c("lambda").list_functions()["Functions"] == [], "destroy removed the Lambda")
     check(c("s3").list_buckets()["Buckets"] == [], "destroy removed the lake bucket")
     check(c("cloudwatch").describe_alarms()["MetricAlarms"] == [], "destroy removed the alarms")
-    check(c("glue").get_jobs()["Jobs"] == [], "destroy removed both Glue jobs (the visual one through the AWS CLI)")
+    check(c("glue").get_jobs()["Jobs"] == [], "destroy removed the Glue jobs (the visual one through the AWS CLI)")
 
 
 def _resource_type(arn: str) -> tuple[str, str] | None:

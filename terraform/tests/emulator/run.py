@@ -130,6 +130,7 @@ def main() -> None:
         tf_vars = [
             "-var", f"region={REGION}",
             "-var", "lambda_zip_path=tests/fixtures/bootstrap.zip",
+            "-var", "backfill_wheel_path=tests/fixtures/accesslog-0.1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
             "-var", "lake_force_destroy=true",
             "-var", "iam_propagation_seconds=0",
             "-var", "alarm_email=ops@example.com",
