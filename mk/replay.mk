@@ -5,7 +5,7 @@
 TEST_TARGETS += test-s3
 
 .PHONY: test-s3
-test-s3: $(MOTO_VENV)/.ok ## replay from and to a loopback S3 server (moto): prefixes, .gz objects, the manifest, the lock
+test-s3: $(MOTO_VENV)/.ok ## replay from and to a loopback S3 server (moto): prefixes, .gz objects, the manifest, the lock, a killed and resumed backfill
 	@port=$$($(PYTHON) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	log=$$(mktemp); \
 	$(MOTO_VENV)/bin/moto_server -H 127.0.0.1 -p $$port >"$$log" 2>&1 & moto=$$!; \

@@ -150,3 +150,143 @@ fn a_second_run_on_an_s3_lake_is_refused_while_the_first_holds_it() {
     drop(held);
     lake.lock("_replay/lock", "third").unwrap();
 }
+
+/// `accesslog generate` output: a day of one server's log, malformed lines included.
+fn generated(date: &str, lines: u32, seed: u32) -> Vec<u8> {
+    let o = runner::command(CLI)
+        .args(["generate", "--date", date, "--lines"])
+        .arg(lines.to_string())
+        .args(["--seed", &seed.to_string(), "--bad-ratio", "0.02"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    o.stdout
+}
+
+/// The `ok` count of a replay summary.
+fn ok_count(summary: &str) -> i64 {
+    let at = summary.find(", ok ").unwrap_or_else(|| panic!("{summary}")) + 5;
+    summary[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "needs the loopback S3 server: make test-s3"]
+fn a_killed_backfill_into_s3_shows_only_its_commits_and_the_rerun_gives_exact_totals() {
+    use std::time::{Duration, Instant};
+    let (src, dst) = (bucket("killed-src"), bucket("killed-lake"));
+    let source = Store::open(&format!("s3://{src}/")).unwrap();
+    let (a, b) = (
+        generated("2026-03-01", 3_000, 1),
+        generated("2026-03-02", 3_000, 1),
+    );
+    let c = generated("2026-03-01", 3_000, 2);
+    source.put("in/a.log", a.clone()).unwrap();
+    source.put("in/b.log.gz", gzip(&b)).unwrap();
+    let lake_url = format!("s3://{dst}/lake");
+    let lake = Store::open(&lake_url).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            format!("s3://{src}/in/a.log"),
+            format!("s3://{src}/in/b.log.gz"),
+            "-".into(),
+            "--lake".into(),
+            lake_url.clone(),
+            "--no-time-guard".into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    // a and b are committed one by one; then the run reads stdin (a third server's log), which
+    // stays open, so it is surely in the middle of that input when it is killed.
+    let mut first = runner::command(CLI)
+        .arg("replay")
+        .args(args(&["--commit-every-mb", "0"]))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    stdin.write_all(&c[..c.len() / 2]).unwrap();
+    stdin.flush().unwrap();
+    let published = || {
+        lake.list("_replay/commits/")
+            .unwrap()
+            .iter()
+            .filter(|k| {
+                lake.get(k)
+                    .unwrap()
+                    .is_some_and(|t| String::from_utf8_lossy(&t).contains("\"published\": true"))
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while published() < 2 {
+        assert!(Instant::now() < deadline, "a and b were never committed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    drop(stdin);
+
+    // The killed run could not delete its lock object: a run right after it is refused, with
+    // the lock's age and when it is taken over.
+    let refused = runner::command(CLI)
+        .arg("replay")
+        .args(args(&[]))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("is taken over"), "{err}");
+
+    // Only what was committed is visible: a's and b's rows, nothing of c.
+    let alone = |data: &[u8], name: &str| {
+        let dir = std::env::temp_dir().join(format!("accesslog-s3-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("in.log");
+        std::fs::write(&input, data).unwrap();
+        let lake_dir = dir.join("lake");
+        let s = replay(&[
+            input.to_str().unwrap(),
+            "--lake",
+            lake_dir.to_str().unwrap(),
+        ]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        ok_count(&s)
+    };
+    let (a_ok, b_ok, c_ok) = (alone(&a, "a"), alone(&b, "b"), alone(&c, "c"));
+    assert_eq!(lake_rows(&lake).0, a_ok + b_ok);
+    let lines = |d: &[u8]| d.iter().filter(|&&x| x == b'\n').count() as i64;
+    assert!(
+        lines(&a) + lines(&b) > a_ok + b_ok,
+        "the inputs hold malformed lines"
+    );
+
+    // Two minutes later the lock is stale; its heartbeat is set back here rather than waited for.
+    lake.put("_replay/lock", b"killed-run 0".to_vec()).unwrap();
+    // The same command again, c whole on stdin: a and b are skipped, c replayed once.
+    let mut rerun = runner::command(CLI)
+        .arg("replay")
+        .args(args(&[]))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rerun.stdin.take().unwrap().write_all(&c).unwrap();
+    let out = rerun.wait_with_output().unwrap();
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{summary}");
+    assert!(summary.contains("skipping 2 input(s)"), "{summary}");
+    assert_eq!(ok_count(&summary), c_ok);
+    assert_eq!(lake_rows(&lake).0, a_ok + b_ok + c_ok);
+    // Nothing the killed run staged is left behind, and the lock is let go.
+    assert!(lake.list("_replay/staging/").unwrap().is_empty());
+    assert!(lake.get("_replay/lock").unwrap().is_none());
+}
