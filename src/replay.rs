@@ -19,10 +19,13 @@
 //!   a partition when its buffer interval passes. Memory then depends on the options, not on
 //!   the input's size, its order or its number of partitions; interleaved input costs more,
 //!   smaller files instead ([`Stats::files_for_memory`]).
-//! - **Every core.** Batches go round-robin to [`Options::threads`] workers, each with its own
-//!   transform buffers and partition buffers, so parsing, transforming and Parquet encoding run
-//!   on every core with no lock on the way. Each worker writes its own objects: a partition gets
-//!   one file per worker that saw it, with the same rows as a one-thread run.
+//! - **Every core.** Runs of consecutive batches ([`Options::stripe_bytes`] of input) go in turn to
+//!   [`Options::threads`] workers, each with its own transform buffers and partition buffers,
+//!   so parsing, transforming and Parquet encoding run on every core with no lock on the way.
+//!   Each worker writes its own objects: a partition gets one file per worker that saw it, with
+//!   the same rows as a one-thread run. Input in time order mostly gives an hour to one worker,
+//!   since an hour's lines are neighbours: a batch at a time would split every hour between
+//!   all the workers, with a file (and its fixed cost) for each.
 //! - **Objects are written under a staging prefix** ([`Options::staging`]) and only
 //!   [`Replay::flush`] says which; `crate::manifest` publishes them under `logs/` and `errors/`
 //!   when their inputs are committed, so an interrupted backfill leaves nothing half-visible.
@@ -61,6 +64,9 @@ pub struct Options {
     pub max_memory: usize,
     /// Workers that parse, transform and encode.
     pub threads: usize,
+    /// Input a worker is given in a row before the next one's turn ([`STRIPE_BYTES`] unless a
+    /// test wants many turns from little input).
+    pub stripe_bytes: usize,
     /// Delivery stream name, used in object names and the error envelopes.
     pub stream: String,
     /// Key prefix objects are written under until they are published (`""` to write them
@@ -138,11 +144,14 @@ struct Batch {
     ends: Vec<usize>,
     arrivals: Vec<i64>,
     first_seq: u64,
+    /// The invocation's number in the whole replay, whichever worker runs it.
+    invocation: u64,
 }
 
 enum Msg {
     Batch(Batch),
-    Event(Vec<u8>),
+    /// A Firehose event and its invocation's number.
+    Event(Vec<u8>, u64),
     Flush(SyncSender<io::Result<Flushed>>),
 }
 
@@ -155,9 +164,13 @@ struct WorkerHandle {
 pub struct Replay {
     workers: Vec<WorkerHandle>,
     next: usize,
+    /// Batches a worker is given in a row, and how many the current one has had.
+    stripe: usize,
+    given: usize,
     processor_buffer: usize,
     batch: Batch,
     seq: u64,
+    invocations: u64,
     clock_ms: i64,
     /// Each worker's buffered bytes, for progress.
     memory: Arc<Vec<AtomicUsize>>,
@@ -172,11 +185,13 @@ impl Replay {
         let threads = opts.threads.max(1);
         let memory: Arc<Vec<AtomicUsize>> =
             Arc::new((0..threads).map(|_| AtomicUsize::new(0)).collect());
+        let stripe = (opts.stripe_bytes / opts.processor_buffer.max(1)).max(1);
         let opts = Arc::new(opts);
         let workers = (0..threads)
             .map(|i| {
-                // Two batches queued per worker keep it busy while the reader fills the next.
-                let (tx, rx) = sync_channel(2);
+                // A stripe and one more queued per worker: while the reader fills one worker's
+                // stripe, the others still have a whole stripe of their own to work through.
+                let (tx, rx) = sync_channel(stripe + 1);
                 let mut w = Worker::new(
                     transformer.clone(),
                     opts.clone(),
@@ -194,9 +209,12 @@ impl Replay {
         Replay {
             workers,
             next: 0,
+            stripe,
+            given: 0,
             processor_buffer: opts.processor_buffer,
             batch: Batch::default(),
             seq: 0,
+            invocations: 0,
             clock_ms: 0,
             memory,
         }
@@ -230,7 +248,8 @@ impl Replay {
     pub fn push_event(&mut self, event: Vec<u8>) -> io::Result<()> {
         Event::parse(&event).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         self.send_batch()?;
-        self.send(Msg::Event(event))
+        self.invocations += 1;
+        self.send(Msg::Event(event, self.invocations))
     }
 
     fn send_batch(&mut self) -> io::Result<()> {
@@ -240,13 +259,19 @@ impl Replay {
         let mut batch = std::mem::take(&mut self.batch);
         batch.first_seq = self.seq + 1;
         self.seq += batch.ends.len() as u64;
+        self.invocations += 1;
+        batch.invocation = self.invocations;
         self.batch.data.reserve(self.processor_buffer + (64 << 10));
         self.send(Msg::Batch(batch))
     }
 
     fn send(&mut self, msg: Msg) -> io::Result<()> {
         let i = self.next;
-        self.next = (self.next + 1) % self.workers.len();
+        self.given += 1;
+        if self.given == self.stripe {
+            self.given = 0;
+            self.next = (self.next + 1) % self.workers.len();
+        }
         if self.workers[i].tx.send(msg).is_err() {
             return Err(self.worker_error(i));
         }
@@ -309,13 +334,19 @@ impl Replay {
     }
 }
 
+/// Input a worker is given in a row before the next worker's turn: about twenty thousand
+/// typical lines, enough that most hours go whole to one worker, few enough that the queues
+/// (a stripe per worker) stay small beside the partition buffers.
+pub const STRIPE_BYTES: usize = 4 << 20;
+
 /// Rows a partition collects before they are encoded into its Parquet pages: enough for the
 /// encoders to work in long runs, few enough to stay in cache.
 const ENCODE_ROWS: usize = 16_384;
 
 /// Invocations a partition may go without a line before it is written out: Firehose's buffer
 /// interval, counted in input rather than time (at the default 0.25 MB processor buffer, 32 MB
-/// of input per worker). Input in time order then holds the hours in progress and little more,
+/// of input, all workers' invocations counted, so that the window and the memory it holds do
+/// not grow with the number of threads). Input in time order then holds the hours in progress and little more,
 /// whatever the memory cap; a late line after that makes a second, small object, as a late
 /// record does in Firehose.
 const IDLE_INVOCATIONS: u64 = 128;
@@ -339,6 +370,8 @@ struct Worker {
     id_ends: Vec<usize>,
     written: Vec<String>,
     stats: Stats,
+    /// Invocations this worker has run (`Lake::invocation` numbers them in the whole replay).
+    invoked: u64,
 }
 
 /// Firehose's side of the response: the transform's sink.
@@ -349,7 +382,8 @@ struct Lake {
     partitions: Vec<(PartitionKeys, RowBuffer)>,
     index: HashMap<PartitionKeys, usize>,
     last: usize,
-    /// The invocation that last gave each partition a line, and the current one.
+    /// The invocation that last gave each partition a line, and the current one, numbered in
+    /// the whole replay.
     used_in: Vec<u64>,
     invocation: u64,
     /// Partitions given lines in this invocation, and those holding rows not encoded yet.
@@ -470,6 +504,7 @@ impl Worker {
             id_ends: Vec::new(),
             written: Vec::new(),
             stats: Stats::default(),
+            invoked: 0,
         }
     }
 
@@ -477,9 +512,9 @@ impl Worker {
         while let Ok(msg) = rx.recv() {
             match msg {
                 Msg::Batch(b) => self.batch(&b)?,
-                Msg::Event(e) => {
+                Msg::Event(e, invocation) => {
                     let event = Event::parse(&e).expect("events are checked before they are sent");
-                    self.invoke(&event.inputs())?;
+                    self.invoke(&event.inputs(), invocation)?;
                 }
                 Msg::Flush(reply) => {
                     let r = self.flush();
@@ -513,15 +548,17 @@ impl Worker {
             .collect();
         let (transformer, lake, bufs) = (&self.transformer, &mut self.lake, &mut self.bufs);
         lake.attempt_end = now_ms();
-        lake.invocation += 1;
+        lake.invocation = b.invocation;
+        self.invoked += 1;
         let summary = transformer.run(&inputs, lake, bufs);
         self.stats.count(&summary);
         self.after_invocation()
     }
 
-    fn invoke(&mut self, inputs: &[Input<'_>]) -> io::Result<()> {
+    fn invoke(&mut self, inputs: &[Input<'_>], invocation: u64) -> io::Result<()> {
         self.lake.attempt_end = now_ms();
-        self.lake.invocation += 1;
+        self.lake.invocation = invocation;
+        self.invoked += 1;
         let summary = self.transformer.run(inputs, &mut self.lake, &mut self.bufs);
         self.stats.count(&summary);
         self.after_invocation()
@@ -552,7 +589,7 @@ impl Worker {
                 self.weigh(p);
             }
         }
-        if self.lake.invocation % 16 == 0 {
+        if self.invoked % 16 == 0 {
             for p in 0..self.lake.partitions.len() {
                 if self.lake.used_in[p] + IDLE_INVOCATIONS < self.lake.invocation
                     && self.lake.partitions[p].1.rows() > 0
@@ -711,6 +748,8 @@ mod tests {
                 partition_buffer: 64 << 20,
                 max_memory,
                 threads,
+                // Two batches a turn: every worker gets several turns from a test's input.
+                stripe_bytes: 2 * processor_buffer,
                 stream: "test".into(),
                 staging: String::new(),
             },

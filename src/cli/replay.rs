@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{config, lines::LineReader, widen_pipe, CliError};
 use crate::firehose::Transformer;
 use crate::manifest::{InputId, Manifest};
-use crate::replay::{Options, Replay, Stats};
+use crate::replay::{self, Options, Replay, Stats};
 use crate::store::Store;
 
 #[derive(clap::Args, Debug)]
@@ -253,6 +253,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             partition_buffer: (args.partition_buffer_mb << 20) as usize,
             max_memory: budget as usize,
             threads,
+            stripe_bytes: replay::STRIPE_BYTES,
             stream: args.stream,
             staging: manifest.staging(),
         },
