@@ -133,8 +133,20 @@ def _delete_connection(self) -> EmptyResult:
     return EmptyResult()
 
 
+# ---------------------------------------------------------------- S3 delete markers
+# Destroy deletes the uploaded objects and the bucket's versioning resource side by side. When
+# the objects go first, the versioned bucket keeps delete markers; once versioning is suspended,
+# moto deletes a key by disposing of every version, and its FakeDeleteMarker has no dispose():
+# the bucket's force_destroy then gets a 500 from DeleteObjects, depending on that race. A delete
+# marker holds no data, so disposing of it is nothing.
+def _dispose_delete_marker(self, garbage: bool = False) -> None:
+    return None
+
+
 def patch() -> None:
     glue_responses.GlueResponse.delete_connection = _delete_connection
+    if not hasattr(s3_models.FakeDeleteMarker, "dispose"):
+        s3_models.FakeDeleteMarker.dispose = _dispose_delete_marker
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     s3_models.FakeBucket.get_permission = _bucket_get_permission
     iam_models.IAMBackend.add_role_to_instance_profile = _add_role_to_instance_profile
