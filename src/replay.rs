@@ -163,10 +163,8 @@ struct WorkerHandle {
 /// The replay: reads on the caller's thread, transforms and writes on the workers.
 pub struct Replay {
     workers: Vec<WorkerHandle>,
-    next: usize,
-    /// Batches a worker is given in a row, and how many the current one has had.
+    /// Batches a worker is given in a row.
     stripe: usize,
-    given: usize,
     processor_buffer: usize,
     batch: Batch,
     seq: u64,
@@ -208,9 +206,7 @@ impl Replay {
             .collect();
         Replay {
             workers,
-            next: 0,
             stripe,
-            given: 0,
             processor_buffer: opts.processor_buffer,
             batch: Batch::default(),
             seq: 0,
@@ -265,13 +261,9 @@ impl Replay {
         self.send(Msg::Batch(batch))
     }
 
+    /// Sends the message of invocation `self.invocations` to the worker whose turn it falls in.
     fn send(&mut self, msg: Msg) -> io::Result<()> {
-        let i = self.next;
-        self.given += 1;
-        if self.given == self.stripe {
-            self.given = 0;
-            self.next = (self.next + 1) % self.workers.len();
-        }
+        let i = ((self.invocations - 1) as usize / self.stripe) % self.workers.len();
         if self.workers[i].tx.send(msg).is_err() {
             return Err(self.worker_error(i));
         }
@@ -346,8 +338,8 @@ const ENCODE_ROWS: usize = 16_384;
 /// Invocations a partition may go without a line before it is written out: Firehose's buffer
 /// interval, counted in input rather than time (at the default 0.25 MB processor buffer, 32 MB
 /// of input, all workers' invocations counted, so that the window and the memory it holds do
-/// not grow with the number of threads). Input in time order then holds the hours in progress and little more,
-/// whatever the memory cap; a late line after that makes a second, small object, as a late
+/// not grow with the number of threads). Input in time order then holds the hours in progress
+/// and little more, whatever the memory cap; a late line after that makes a second, small object, as a late
 /// record does in Firehose.
 const IDLE_INVOCATIONS: u64 = 128;
 
@@ -370,8 +362,6 @@ struct Worker {
     id_ends: Vec<usize>,
     written: Vec<String>,
     stats: Stats,
-    /// Invocations this worker has run (`Lake::invocation` numbers them in the whole replay).
-    invoked: u64,
 }
 
 /// Firehose's side of the response: the transform's sink.
@@ -504,7 +494,6 @@ impl Worker {
             id_ends: Vec::new(),
             written: Vec::new(),
             stats: Stats::default(),
-            invoked: 0,
         }
     }
 
@@ -549,7 +538,6 @@ impl Worker {
         let (transformer, lake, bufs) = (&self.transformer, &mut self.lake, &mut self.bufs);
         lake.attempt_end = now_ms();
         lake.invocation = b.invocation;
-        self.invoked += 1;
         let summary = transformer.run(&inputs, lake, bufs);
         self.stats.count(&summary);
         self.after_invocation()
@@ -558,7 +546,6 @@ impl Worker {
     fn invoke(&mut self, inputs: &[Input<'_>], invocation: u64) -> io::Result<()> {
         self.lake.attempt_end = now_ms();
         self.lake.invocation = invocation;
-        self.invoked += 1;
         let summary = self.transformer.run(inputs, &mut self.lake, &mut self.bufs);
         self.stats.count(&summary);
         self.after_invocation()
@@ -589,7 +576,8 @@ impl Worker {
                 self.weigh(p);
             }
         }
-        if self.invoked % 16 == 0 {
+        // Every 16th invocation of this worker since its last flush.
+        if self.stats.invocations % 16 == 0 {
             for p in 0..self.lake.partitions.len() {
                 if self.lake.used_in[p] + IDLE_INVOCATIONS < self.lake.invocation
                     && self.lake.partitions[p].1.rows() > 0
