@@ -459,6 +459,7 @@ type Queue = Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>;
 
 /// `idle` hears of each request for work that finds no event left.
 fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
+    conn.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut conn = conn;
     loop {
@@ -491,7 +492,16 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
                 event.len()
             );
             conn.write_all(head.as_bytes()).unwrap();
-            conn.write_all(&event).unwrap();
+            if i % 2 == 1 {
+                // Every other event arrives in pieces, as a large one does, so the binary reads
+                // it as several frames and gathers them; the others come in one write.
+                for piece in event.chunks(event.len().div_ceil(3).max(1)) {
+                    conn.write_all(piece).unwrap();
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            } else {
+                conn.write_all(&event).unwrap();
+            }
         } else {
             let id = path
                 .split('/')

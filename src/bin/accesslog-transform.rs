@@ -9,8 +9,14 @@
 //! the transform and back. `lambda_runtime`'s handler path would parse the whole event into a
 //! JSON value and copy it before the transform's own reader saw it, and validate and copy the
 //! response the transform had just written; its invocation loop would also gather each event
-//! into a fresh buffer, whose pages are faulted in anew on every invocation. Here the event is
-//! gathered into a buffer kept between the invocations of a warm instance.
+//! into a fresh buffer. Here an event that hyper read in one piece is transformed where it lies,
+//! and one that came in several pieces is gathered into a buffer kept between invocations.
+//!
+//! Freed memory is kept by the process (glibc's `mallopt`). The event is still in use when hyper
+//! reads on, so hyper takes a new read buffer for every event, and the response buffer is new for
+//! every invocation too; with glibc's defaults the heap was trimmed and grown again each time,
+//! and their pages were faulted in anew (about 30 faults per 0.25 MB invocation, outside the
+//! transform's own time).
 
 use std::time::Instant;
 
@@ -39,6 +45,7 @@ async fn main() -> Result<(), Error> {
         }
     };
     let transformer = Transformer::new(config);
+    keep_freed_memory();
     let function =
         std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "accesslog-transform".into());
     // One connection waits for events, the other carries the answers.
@@ -46,19 +53,31 @@ async fn main() -> Result<(), Error> {
     let answers = PooledClient::builder().with_pool_size(1).build();
     // Kept between the invocations of a warm instance, which come one at a time.
     let mut buffers = Buffers::default();
-    let mut event = Vec::new();
+    let mut gathered = Vec::new();
     loop {
         let next = build_request()
             .method("GET")
             .uri("/2018-06-01/runtime/invocation/next")
             .body(Body::empty())?;
         let (head, mut body) = events.call(next).await?.into_parts();
-        event.clear();
+        // Most events arrive as one frame, which is used as it is: copying it cost about a tenth
+        // of a small invocation's time.
+        let mut whole = None;
+        gathered.clear();
         while let Some(frame) = body.frame().await {
-            if let Ok(data) = frame?.into_data() {
-                event.extend_from_slice(&data);
+            let Ok(data) = frame?.into_data() else {
+                continue;
+            };
+            if whole.is_none() && gathered.is_empty() {
+                whole = Some(data);
+                continue;
             }
+            if let Some(first) = whole.take() {
+                gathered.extend_from_slice(&first);
+            }
+            gathered.extend_from_slice(&data);
         }
+        let event: &[u8] = whole.as_deref().unwrap_or(&gathered);
         let request_id = head
             .headers
             .get(REQUEST_ID)
@@ -71,7 +90,7 @@ async fn main() -> Result<(), Error> {
 
         let started = Instant::now();
         let mut out = response_buffer(event.len());
-        let (path, answer, log) = match transformer.transform(&event, &mut out, &mut buffers) {
+        let (path, answer, log) = match transformer.transform(event, &mut out, &mut buffers) {
             Ok(summary) => {
                 // DurationMs: from the event's bytes to the response's bytes, ready to send.
                 let elapsed = started.elapsed().as_secs_f64() * 1000.0;
@@ -118,5 +137,19 @@ async fn main() -> Result<(), Error> {
             println!("{}", invocation_line(&summary, &function, elapsed, now));
         }
         posted?;
+    }
+}
+
+/// Keeps freed memory in the process instead of returning it to the kernel, so a warm instance
+/// reuses pages that are already mapped. Lambda runs one invocation at a time and the largest
+/// buffers are bounded by the 6 MB payload limit, so the heap stays near one invocation's peak;
+/// allocations up to 32 MiB come from the heap instead of their own mappings.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets glibc allocator parameters; it is called before the runtime
+    // starts any other thread, and a refused value leaves glibc's default in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
     }
 }
