@@ -494,10 +494,13 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
             conn.write_all(head.as_bytes()).unwrap();
             if i % 2 == 1 {
                 // Every other event arrives in pieces, as a large one does, so the binary reads
-                // it as several frames and gathers them; the others come in one write.
-                for piece in event.chunks(event.len().div_ceil(3).max(1)) {
+                // it as several frames and gathers them (unless it is descheduled for the whole
+                // pause); the others come in one write.
+                for (n, piece) in event.chunks(event.len().div_ceil(3).max(1)).enumerate() {
+                    if n > 0 {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
                     conn.write_all(piece).unwrap();
-                    std::thread::sleep(Duration::from_millis(5));
                 }
             } else {
                 conn.write_all(&event).unwrap();

@@ -15,8 +15,7 @@
 //! Freed memory is kept by the process (glibc's `mallopt`). The event is still in use when hyper
 //! reads on, so hyper takes a new read buffer for every event, and the response buffer is new for
 //! every invocation too; with glibc's defaults the heap was trimmed and grown again each time,
-//! and their pages were faulted in anew (about 30 faults per 0.25 MB invocation, outside the
-//! transform's own time).
+//! and their pages were faulted in anew (up to about 30 faults per warm 0.25 MB invocation).
 
 use std::time::Instant;
 
@@ -60,8 +59,8 @@ async fn main() -> Result<(), Error> {
             .uri("/2018-06-01/runtime/invocation/next")
             .body(Body::empty())?;
         let (head, mut body) = events.call(next).await?.into_parts();
-        // Most events arrive as one frame, which is used as it is: copying it cost about a tenth
-        // of a small invocation's time.
+        // A 0.25 MB event mostly arrives as one frame, which is used as it is: copying it cost
+        // about a tenth of a small invocation's time.
         let mut whole = None;
         gathered.clear();
         while let Some(frame) = body.frame().await {
@@ -146,8 +145,9 @@ async fn main() -> Result<(), Error> {
 /// allocations up to 32 MiB come from the heap instead of their own mappings.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets glibc allocator parameters; it is called before the runtime
-    // starts any other thread, and a refused value leaves glibc's default in place.
+    // SAFETY: mallopt only sets glibc allocator parameters (under glibc's own lock); the
+    // current-thread runtime has started no other thread, and a refused value leaves glibc's
+    // default in place.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
