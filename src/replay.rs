@@ -339,8 +339,8 @@ const ENCODE_ROWS: usize = 16_384;
 /// interval, counted in input rather than time (at the default 0.25 MB processor buffer, 32 MB
 /// of input, all workers' invocations counted, so that the window and the memory it holds do
 /// not grow with the number of threads). Input in time order then holds the hours in progress
-/// and little more, whatever the memory cap; a late line after that makes a second, small object, as a late
-/// record does in Firehose.
+/// and little more, whatever the memory cap; a late line after that makes a second, small
+/// object, as a late record does in Firehose.
 const IDLE_INVOCATIONS: u64 = 128;
 
 /// Error envelopes a worker holds before writing them out, whatever the memory cap.
@@ -576,7 +576,7 @@ impl Worker {
                 self.weigh(p);
             }
         }
-        // Every 16th invocation of this worker since its last flush.
+        // Every 16th invocation this worker runs.
         if self.stats.invocations % 16 == 0 {
             for p in 0..self.lake.partitions.len() {
                 if self.lake.used_in[p] + IDLE_INVOCATIONS < self.lake.invocation
