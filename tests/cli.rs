@@ -431,14 +431,23 @@ fn invoke_lambda(
     let mut out = vec![Err("no answer".to_string()); events.len()];
     let deadline = Instant::now() + Duration::from_secs(60);
     for _ in 0..events.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((i, answer)) => out[i] = answer,
-            Err(_) => {
+        // A binary that exits fails the test at once, not at the deadline.
+        let answer = loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(answer) => break Some(answer),
+                Err(_) if Instant::now() >= deadline => break None,
+                Err(_) if child.try_wait().unwrap().is_some() => break None,
+                Err(_) => {}
+            }
+        };
+        match answer {
+            Some((i, answer)) => out[i] = answer,
+            None => {
                 let _ = child.kill();
                 let o = child.wait_with_output().unwrap();
                 panic!(
-                    "the Lambda did not answer in time; stderr: {}",
+                    "the Lambda exited or did not answer in time ({}); stderr: {}",
+                    o.status,
                     String::from_utf8_lossy(&o.stderr)
                 );
             }
@@ -457,7 +466,9 @@ type Outbox = mpsc::Sender<(usize, Result<Vec<u8>, String>)>;
 /// Events still to hand out, by index.
 type Queue = Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>;
 
-/// `idle` hears of each request for work that finds no event left.
+/// `idle` hears of each request for work that finds no event left. The connection is closed
+/// after every third event it hands out and after every other answer, as a server may close a
+/// keep-alive connection, so the binary must open a new one to go on.
 fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
     conn.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(conn.try_clone().unwrap());
@@ -479,6 +490,7 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
                 std::thread::sleep(Duration::from_millis(20));
             };
             let (i, event) = next;
+            let close = i % 3 == 2;
             let deadline = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
@@ -488,7 +500,8 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\n\
                  Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
                  Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:ap-northeast-2:123456789012:function:accesslog-transform\r\n\
-                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n",
+                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n{}Content-Length: {}\r\n\r\n",
+                if close { "Connection: close\r\n" } else { "" },
                 event.len()
             );
             conn.write_all(head.as_bytes()).unwrap();
@@ -505,6 +518,9 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
             } else {
                 conn.write_all(&event).unwrap();
             }
+            if close {
+                return;
+            }
         } else {
             let id = path
                 .split('/')
@@ -516,9 +532,17 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
             } else {
                 Err(format!("{path}: {}", String::from_utf8_lossy(&body)))
             };
-            conn.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
-                .unwrap();
+            let close = id.is_some_and(|i: usize| i % 2 == 0);
+            let reply = if close {
+                "HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+            } else {
+                "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
+            };
+            conn.write_all(reply.as_bytes()).unwrap();
             let _ = tx.send((id.unwrap_or(usize::MAX), result));
+            if close {
+                return;
+            }
         }
     }
 }
