@@ -2,7 +2,7 @@
 //! and the `accesslog-transform` Lambda under a local Lambda Runtime API, whose responses must be
 //! byte-for-byte what `accesslog transform` prints for every event in `events/`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -249,7 +249,36 @@ fn a_bad_environment_fails_the_lambda_cold_start_with_the_fix() {
 
 #[test]
 fn the_lambda_returns_exactly_what_accesslog_transform_prints() {
-    answers_every_event_like_the_cli(runner::command(LAMBDA));
+    answers_every_event_like_the_cli(runner::command(LAMBDA), "");
+}
+
+/// `cargo lambda watch` (the README's local loop) sets `AWS_LAMBDA_RUNTIME_API` to a URL whose
+/// path goes in front of every request's.
+#[test]
+fn the_lambda_takes_the_runtime_api_as_a_url_with_a_path() {
+    answers_every_event_like_the_cli(runner::command(LAMBDA), "/.rt/accesslog-transform");
+}
+
+#[test]
+fn the_lambda_names_the_fix_for_a_runtime_api_address_it_cannot_use() {
+    for (value, says) in [
+        ("https://127.0.0.1:9/", "scheme other than http"),
+        (
+            "127.0.0.1:9",
+            "cannot connect to the Runtime API at 127.0.0.1:9",
+        ),
+    ] {
+        let o = runner::command(LAMBDA)
+            .env("AWS_LAMBDA_RUNTIME_API", value)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains(says) && err.contains("AWS_LAMBDA_RUNTIME_API"),
+            "{value}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -258,11 +287,12 @@ fn the_lambda_answers_a_non_event_on_the_error_path_and_goes_on() {
     let (answers, _) = invoke_lambda(
         runner::command(LAMBDA),
         &[b"{\"not\": \"an event\"}".to_vec(), good.clone()],
+        "",
     );
     let error = answers[0].as_ref().expect_err("a non-event is an error");
-    assert!(error.contains("/error: "), "{error}");
+    assert!(error.contains("/error [InvalidEvent]: "), "{error}");
     let body: serde_json::Value =
-        serde_json::from_str(error.split_once("/error: ").unwrap().1).unwrap();
+        serde_json::from_str(error.split_once("/error [InvalidEvent]: ").unwrap().1).unwrap();
     assert_eq!(body["errorType"], "InvalidEvent", "{body}");
     assert!(
         body["errorMessage"]
@@ -331,12 +361,12 @@ fn the_shipped_arm64_bootstrap_returns_exactly_what_accesslog_transform_prints()
         );
         runner::through(runner::AARCH64_RUNNER_VAR, &bootstrap)
     };
-    answers_every_event_like_the_cli(command);
+    answers_every_event_like_the_cli(command, "");
 }
 
 /// Every event in `events/` through the Lambda binary that `lambda` starts, under a local
-/// Runtime API, against `accesslog transform` of the same file.
-fn answers_every_event_like_the_cli(lambda: Command) {
+/// Runtime API whose paths begin with `base`, against `accesslog transform` of the same file.
+fn answers_every_event_like_the_cli(lambda: Command, base: &str) {
     let mut events: Vec<PathBuf> = std::fs::read_dir(repo().join("events"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -348,7 +378,7 @@ fn answers_every_event_like_the_cli(lambda: Command) {
         "events/ holds the sample events: {events:?}"
     );
     let bodies: Vec<Vec<u8>> = events.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    let responses = run_lambda(lambda, &bodies);
+    let responses = run_lambda(lambda, &bodies, base);
     for (path, lambda) in events.iter().zip(responses) {
         let cli = accesslog(&["transform", "-q", path.to_str().unwrap()], &[], b"");
         assert!(cli.status.success(), "{}", stderr(&cli));
@@ -368,8 +398,8 @@ fn answers_every_event_like_the_cli(lambda: Command) {
 
 /// Serves `events` to the Lambda binary that `lambda` starts, one invocation at a time, and
 /// returns its response bodies.
-fn run_lambda(lambda: Command, events: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let (answers, logs) = invoke_lambda(lambda, events);
+fn run_lambda(lambda: Command, events: &[Vec<u8>], base: &str) -> Vec<Vec<u8>> {
+    let (answers, logs) = invoke_lambda(lambda, events, base);
     let out = answers
         .into_iter()
         .enumerate()
@@ -393,11 +423,12 @@ fn run_lambda(lambda: Command, events: &[Vec<u8>]) -> Vec<Vec<u8>> {
 }
 
 /// Serves `events` to the Lambda binary that `lambda` starts, one invocation at a time, and
-/// returns what it posted for each (the response body, or the error path and body) and its
-/// standard output.
+/// returns what it posted for each (the response body, or the error path, error type and body)
+/// and its standard output. The Runtime API's paths begin with `base` (`""` as on Lambda).
 fn invoke_lambda(
     mut lambda: Command,
     events: &[Vec<u8>],
+    base: &str,
 ) -> (Vec<Result<Vec<u8>, String>>, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -406,15 +437,25 @@ fn invoke_lambda(
     ));
     let (tx, rx) = mpsc::channel::<(usize, Result<Vec<u8>, String>)>();
     let (idle_tx, idle_rx) = mpsc::channel::<()>();
+    let api = Api {
+        host: addr.to_string(),
+        base: base.to_string(),
+    };
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { break };
-            let (queue, tx, idle) = (Arc::clone(&queue), tx.clone(), idle_tx.clone());
-            std::thread::spawn(move || serve(conn, queue, tx, idle));
+            let (queue, tx, idle, api) =
+                (Arc::clone(&queue), tx.clone(), idle_tx.clone(), api.clone());
+            std::thread::spawn(move || serve(conn, &api, queue, tx, idle));
         }
     });
+    let address = if base.is_empty() {
+        addr.to_string()
+    } else {
+        format!("http://{addr}{base}")
+    };
     let mut child = lambda
-        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_RUNTIME_API", address)
         .env("AWS_LAMBDA_FUNCTION_NAME", "accesslog-transform")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -441,6 +482,10 @@ fn invoke_lambda(
             }
         };
         match answer {
+            Some((PROTOCOL, Err(e))) => {
+                let _ = child.kill();
+                panic!("the Lambda broke the Runtime API protocol: {e}");
+            }
             Some((i, answer)) => out[i] = answer,
             None => {
                 let _ = child.kill();
@@ -463,20 +508,49 @@ fn invoke_lambda(
 }
 
 type Outbox = mpsc::Sender<(usize, Result<Vec<u8>, String>)>;
+/// The index an outbox message carries when the binary broke the protocol.
+const PROTOCOL: usize = usize::MAX;
+
+/// What the test Runtime API expects of every request: its `Host` header and the start of its
+/// path.
+#[derive(Clone)]
+struct Api {
+    host: String,
+    base: String,
+}
 /// Events still to hand out, by index.
 type Queue = Arc<Mutex<VecDeque<(usize, Vec<u8>)>>>;
 
 /// `idle` hears of each request for work that finds no event left. The connection is closed
 /// after every third event it hands out and after every other answer, as a server may close a
 /// keep-alive connection, so the binary must open a new one to go on.
-fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
+fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
     conn.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut conn = conn;
     loop {
-        let Some((method, path, body)) = read_request(&mut reader) else {
+        let Some((method, path, headers, body)) = read_request(&mut reader) else {
             return;
         };
+        // Lambda's Runtime API answers 400 to an HTTP/1.1 request without a Host header.
+        let broken = if headers.get("host") != Some(&api.host) {
+            Some(format!(
+                "{method} {path} with Host {:?}",
+                headers.get("host")
+            ))
+        } else if !path.starts_with(&format!("{}/2018-06-01/runtime/", api.base)) {
+            Some(format!(
+                "{method} {path}, outside {}/2018-06-01/runtime/",
+                api.base
+            ))
+        } else {
+            None
+        };
+        if let Some(broken) = broken {
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+            let _ = tx.send((PROTOCOL, Err(broken)));
+            continue;
+        }
         if method == "GET" && path.ends_with("/runtime/invocation/next") {
             // Wait for work; the test kills the process once every event is answered.
             let mut told = false;
@@ -500,7 +574,8 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\n\
                  Lambda-Runtime-Deadline-Ms: {deadline}\r\n\
                  Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:ap-northeast-2:123456789012:function:accesslog-transform\r\n\
-                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n{}Content-Length: {}\r\n\r\n",
+                 Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n\
+                 Lambda-Runtime-Invocation-Id: inv-{i}\r\n{}Content-Length: {}\r\n\r\n",
                 if close { "Connection: close\r\n" } else { "" },
                 event.len()
             );
@@ -522,15 +597,26 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
                 return;
             }
         } else {
-            let id = path
+            let id: Option<usize> = path
                 .split('/')
-                .nth(4)
-                .and_then(|s| s.strip_prefix("req-"))
+                .find_map(|s| s.strip_prefix("req-"))
                 .and_then(|s| s.parse().ok());
+            let echoed = headers.get("lambda-runtime-invocation-id");
+            if id.is_none() || echoed != id.map(|i| format!("inv-{i}")).as_ref() {
+                let _ = tx.send((
+                    PROTOCOL,
+                    Err(format!("{path} echoes invocation id {echoed:?}")),
+                ));
+            }
             let result = if path.ends_with("/response") {
                 Ok(body)
             } else {
-                Err(format!("{path}: {}", String::from_utf8_lossy(&body)))
+                let kind = headers.get("lambda-runtime-function-error-type");
+                Err(format!(
+                    "{path} [{}]: {}",
+                    kind.map_or("no error type", |k| k.as_str()),
+                    String::from_utf8_lossy(&body)
+                ))
             };
             let close = id.is_some_and(|i: usize| i % 2 == 0);
             let reply = if close {
@@ -547,14 +633,17 @@ fn serve(conn: TcpStream, queue: Queue, tx: Outbox, idle: mpsc::Sender<()>) {
     }
 }
 
-fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
+/// A request's method, path, headers (names in lowercase) and body.
+type Request = (String, String, HashMap<String, String>, Vec<u8>);
+
+fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
     let mut line = String::new();
     if r.read_line(&mut line).ok()? == 0 {
         return None;
     }
     let mut parts = line.split_whitespace();
     let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
-    let (mut len, mut chunked) = (0usize, false);
+    let mut headers = HashMap::new();
     loop {
         let mut h = String::new();
         r.read_line(&mut h).ok()?;
@@ -563,12 +652,15 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>
             break;
         }
         let (k, v) = h.split_once(':')?;
-        match k.trim().to_ascii_lowercase().as_str() {
-            "content-length" => len = v.trim().parse().ok()?,
-            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
-            _ => {}
-        }
+        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
     }
+    let len: usize = match headers.get("content-length") {
+        Some(n) => n.parse().ok()?,
+        None => 0,
+    };
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let mut body = Vec::new();
     if chunked {
         loop {
@@ -586,7 +678,7 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>
         body.resize(len, 0);
         r.read_exact(&mut body).ok()?;
     }
-    Some((method, path, body))
+    Some((method, path, headers, body))
 }
 
 /// A fresh directory under the system temp directory, removed when dropped.

@@ -8,11 +8,10 @@
 //! response stay bytes from the socket to the transform and back. `lambda_runtime`'s handler
 //! path would parse the whole event into a JSON value and copy it before the transform's own
 //! reader saw it, and validate and copy the response the transform had just written; its
-//! invocation loop would also gather each event into a fresh buffer. Its API client (hyper's
-//! pooled client behind a boxed future, with the request's address rewritten for every call)
-//! added 10–20 µs to each 0.25 MB invocation over a connection of hyper's own. The body is
-//! collected with `http-body-util`, which hands back an event that hyper read in one piece as
-//! it lies and copies one that came in several pieces once.
+//! invocation loop would also gather each event into a fresh buffer, and its API client cost
+//! more per request than a connection of hyper's own (docs/arm64.md). The body is collected
+//! with `http-body-util`, which hands back an event that hyper read in one piece as it lies and
+//! copies one that came in several pieces once.
 //!
 //! Freed memory is kept by the process (glibc's `mallopt`). The event is still in use when hyper
 //! reads on, so hyper takes a new read buffer for every event, and the response buffer (and a
@@ -20,6 +19,7 @@
 //! and grown again each time, and their pages were faulted in anew (up to about 30 faults per
 //! warm 0.25 MB invocation).
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 use accesslog::config::Config;
@@ -28,9 +28,9 @@ use accesslog::metrics::invocation_line;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::client::conn::http1;
-use hyper::{Request, Response};
+use hyper::header::{HeaderValue, HOST, USER_AGENT};
+use hyper::{Request, Response, Uri};
 use hyper_util::rt::TokioIo;
-use lambda_runtime::{Diagnostic, Error};
 
 /// Runtime API headers: the invocation's id (in the answer's path), the id the answer must echo
 /// so a late answer to a timed-out invocation is not taken for the current one's, and the X-Ray
@@ -38,41 +38,62 @@ use lambda_runtime::{Diagnostic, Error};
 const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 const INVOCATION_ID: &str = "lambda-runtime-invocation-id";
 const TRACE_ID: &str = "lambda-runtime-trace-id";
-const USER_AGENT: &str = concat!("accesslog-transform/", env!("CARGO_PKG_VERSION"));
+const ERROR_TYPE: &str = "lambda-runtime-function-error-type";
+const AGENT: &str = concat!("accesslog-transform/", env!("CARGO_PKG_VERSION"));
+const API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Request and response bodies: one buffer each, sent as it is.
 type Body = Full<Bytes>;
 
+/// The body of an answer on the Runtime API's `/error` path.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Diagnostic<'a> {
+    error_type: &'a str,
+    error_message: String,
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    let config = match Config::from_env() {
-        Ok(c) => c,
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("accesslog-transform: {e}");
-            return Err(e.into());
+            ExitCode::FAILURE
         }
-    };
-    let transformer = Transformer::new(config);
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    let transformer = Transformer::new(Config::from_env()?);
+    let api = RuntimeApi::from_env()?;
     keep_freed_memory();
     let function =
         std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "accesslog-transform".into());
-    let api = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| {
-        "AWS_LAMBDA_RUNTIME_API is not set: Lambda sets it; to run the function elsewhere, \
-         point it at a Runtime API (host:port)"
-    })?;
     // One connection waits for events, the other carries the answers. An event may be as large
     // as Lambda's 6 MB payload limit; hyper reads it in pieces of up to 1 MiB, as
     // lambda_runtime's client does.
     let mut events = Connection::open(&api, 1 << 20).await?;
     let mut answers = Connection::open(&api, 64 << 10).await?;
+    let next: Uri = format!("{}/2018-06-01/runtime/invocation/next", api.base).parse()?;
     // Kept between the invocations of a warm instance, which come one at a time.
     let mut buffers = Buffers::default();
     loop {
-        let next = Request::get("/2018-06-01/runtime/invocation/next").body(Body::default())?;
-        let (head, body) = events.send(next).await?.into_parts();
+        let request = Request::get(next.clone()).body(Body::default())?;
+        let (head, body) = events.send(request).await?.into_parts();
         // A 0.25 MB event mostly arrives as one frame, which `to_bytes` returns without a copy:
         // copying it cost about a tenth of a small invocation's time.
         let event = body.collect().await?.to_bytes();
+        if !head.status.is_success() {
+            return Err(format!(
+                "the Runtime API answered {} to the request for the next event: {}",
+                head.status,
+                String::from_utf8_lossy(&event)
+            )
+            .into());
+        }
         let request_id = head
             .headers
             .get(REQUEST_ID)
@@ -99,7 +120,7 @@ async fn main() -> Result<(), Error> {
             Err(e) => {
                 eprintln!("accesslog-transform: {e}");
                 let diagnostic = Diagnostic {
-                    error_type: "InvalidEvent".into(),
+                    error_type: "InvalidEvent",
                     error_message: e.to_string(),
                 };
                 let json = serde_json::to_vec(&diagnostic).expect("two strings serialize");
@@ -107,10 +128,11 @@ async fn main() -> Result<(), Error> {
             }
         };
         let mut post = Request::post(format!(
-            "/2018-06-01/runtime/invocation/{request_id}/{path}"
+            "{}/2018-06-01/runtime/invocation/{request_id}/{path}",
+            api.base
         ));
         if path == "error" {
-            post = post.header("lambda-runtime-function-error-type", "InvalidEvent");
+            post = post.header(ERROR_TYPE, "InvalidEvent");
         }
         if let Some(id) = head.headers.get(INVOCATION_ID) {
             post = post.header(INVOCATION_ID, id);
@@ -119,7 +141,7 @@ async fn main() -> Result<(), Error> {
         let posted = async {
             let reply = answers.send(request).await?;
             let status = reply.status();
-            // Read to the end, so the connection goes back to the pool for the next answer.
+            // Read to the end, so the connection can carry the next answer.
             let body = reply.into_body().collect().await?.to_bytes();
             if !status.is_success() {
                 // The function goes on to the next invocation, as lambda_runtime's loop does.
@@ -139,46 +161,76 @@ async fn main() -> Result<(), Error> {
     }
 }
 
+/// Where the Runtime API listens. Lambda sets `AWS_LAMBDA_RUNTIME_API` to `host:port`; a URL
+/// with a path, as `cargo lambda watch` sets it (`http://127.0.0.1:9000/.rt/<function>`), puts
+/// that path in front of every request's.
+struct RuntimeApi {
+    /// `host:port`, to connect to.
+    address: String,
+    host: HeaderValue,
+    /// In front of every request's path; no trailing `/`.
+    base: String,
+}
+
+impl RuntimeApi {
+    fn from_env() -> Result<Self, Error> {
+        let value = std::env::var(API_VAR).map_err(|_| {
+            format!(
+                "{API_VAR} is not set: Lambda sets it; to run the function elsewhere, set it to a \
+                 Runtime API's host:port (or an http:// URL, as `cargo lambda watch` does)"
+            )
+        })?;
+        let bad = |why: &str| {
+            format!(
+                "{API_VAR}={value:?} {why}: give host:port, as Lambda sets it, or an http:// URL \
+                 such as http://127.0.0.1:9000/.rt/accesslog-transform"
+            )
+        };
+        let uri: Uri = value.parse().map_err(|_| bad("is not an address"))?;
+        if uri.scheme_str().is_some_and(|s| s != "http") {
+            return Err(bad("names a scheme other than http").into());
+        }
+        let authority = uri.authority().ok_or_else(|| bad("names no host"))?;
+        Ok(Self {
+            address: format!(
+                "{}:{}",
+                authority.host(),
+                authority.port_u16().unwrap_or(80)
+            ),
+            host: HeaderValue::from_str(authority.as_str()).map_err(|_| bad("is not a host"))?,
+            base: uri.path().trim_end_matches('/').to_string(),
+        })
+    }
+}
+
 /// One HTTP/1 connection to the Runtime API, opened again when the API has closed it.
+/// (`tests/cli.rs` closes connections after answers with `Connection: close`, which the
+/// readiness check sees; the resend covers a close that comes while a request waits to go out.)
 struct Connection {
-    api: String,
+    address: String,
+    host: HeaderValue,
     max_buf: usize,
     sender: http1::SendRequest<Body>,
 }
 
 impl Connection {
-    async fn open(api: &str, max_buf: usize) -> Result<Self, Error> {
-        let sender = Self::handshake(api, max_buf).await?;
+    async fn open(api: &RuntimeApi, max_buf: usize) -> Result<Self, Error> {
         Ok(Self {
-            api: api.to_string(),
+            address: api.address.clone(),
+            host: api.host.clone(),
             max_buf,
-            sender,
+            sender: handshake(&api.address, max_buf).await?,
         })
-    }
-
-    async fn handshake(api: &str, max_buf: usize) -> Result<http1::SendRequest<Body>, Error> {
-        let stream = tokio::net::TcpStream::connect(api)
-            .await
-            .map_err(|e| format!("cannot connect to the Runtime API at {api}: {e}"))?;
-        let (sender, conn) = http1::Builder::new()
-            .max_buf_size(max_buf)
-            .handshake(TokioIo::new(stream))
-            .await?;
-        tokio::spawn(async move {
-            // A connection that fails is seen by the request on it, which ends the function.
-            let _ = conn.await;
-        });
-        Ok(sender)
     }
 
     /// Sends `request` (a path, no authority) and returns the response, whose body must be
     /// read to its end before the next request.
     async fn send(&mut self, mut request: Request<Body>) -> Result<Response<Incoming>, Error> {
         let headers = request.headers_mut();
-        headers.insert(hyper::header::HOST, self.api.parse()?);
-        headers.insert(hyper::header::USER_AGENT, USER_AGENT.parse()?);
+        headers.insert(HOST, self.host.clone());
+        headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
         if self.sender.ready().await.is_err() {
-            self.sender = Self::handshake(&self.api, self.max_buf).await?;
+            self.sender = handshake(&self.address, self.max_buf).await?;
         }
         match self.sender.try_send_request(request).await {
             Ok(response) => Ok(response),
@@ -186,13 +238,32 @@ impl Connection {
             // keep-alive connection at any time): send it once more on a new one.
             Err(mut e) => match e.take_message() {
                 Some(request) => {
-                    self.sender = Self::handshake(&self.api, self.max_buf).await?;
+                    self.sender = handshake(&self.address, self.max_buf).await?;
                     Ok(self.sender.send_request(request).await?)
                 }
                 None => Err(e.into_error().into()),
             },
         }
     }
+}
+
+async fn handshake(address: &str, max_buf: usize) -> Result<http1::SendRequest<Body>, Error> {
+    let stream = tokio::net::TcpStream::connect(address).await.map_err(|e| {
+        format!(
+            "cannot connect to the Runtime API at {address}: {e}; {API_VAR} must name a \
+             listening Runtime API"
+        )
+    })?;
+    let (sender, conn) = http1::Builder::new()
+        .max_buf_size(max_buf)
+        .handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("the HTTP/1 connection to the Runtime API at {address}: {e}"))?;
+    tokio::spawn(async move {
+        // A connection that fails is seen by the request on it, which ends the function.
+        let _ = conn.await;
+    });
+    Ok(sender)
 }
 
 /// Keeps freed memory in the process instead of returning it to the kernel, so a warm instance
