@@ -602,12 +602,14 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
                 .find_map(|s| s.strip_prefix("req-"))
                 .and_then(|s| s.parse().ok());
             let echoed = headers.get("lambda-runtime-invocation-id");
-            if id.is_none() || echoed != id.map(|i| format!("inv-{i}")).as_ref() {
+            let Some(id) = id.filter(|i| echoed == Some(&format!("inv-{i}"))) else {
+                let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
                 let _ = tx.send((
                     PROTOCOL,
                     Err(format!("{path} echoes invocation id {echoed:?}")),
                 ));
-            }
+                continue;
+            };
             let result = if path.ends_with("/response") {
                 Ok(body)
             } else {
@@ -618,14 +620,14 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
                     String::from_utf8_lossy(&body)
                 ))
             };
-            let close = id.is_some_and(|i: usize| i % 2 == 0);
+            let close = id % 2 == 0;
             let reply = if close {
                 "HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
             } else {
                 "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
             };
             conn.write_all(reply.as_bytes()).unwrap();
-            let _ = tx.send((id.unwrap_or(usize::MAX), result));
+            let _ = tx.send((id, result));
             if close {
                 return;
             }

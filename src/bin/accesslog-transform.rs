@@ -39,6 +39,8 @@ const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 const INVOCATION_ID: &str = "lambda-runtime-invocation-id";
 const TRACE_ID: &str = "lambda-runtime-trace-id";
 const ERROR_TYPE: &str = "lambda-runtime-function-error-type";
+/// The error type of an event that is not a Firehose transformation event.
+const INVALID_EVENT: &str = "InvalidEvent";
 const AGENT: &str = concat!("accesslog-transform/", env!("CARGO_PKG_VERSION"));
 const API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
@@ -120,7 +122,7 @@ async fn run() -> Result<(), Error> {
             Err(e) => {
                 eprintln!("accesslog-transform: {e}");
                 let diagnostic = Diagnostic {
-                    error_type: "InvalidEvent",
+                    error_type: INVALID_EVENT,
                     error_message: e.to_string(),
                 };
                 let json = serde_json::to_vec(&diagnostic).expect("two strings serialize");
@@ -132,7 +134,7 @@ async fn run() -> Result<(), Error> {
             api.base
         ));
         if path == "error" {
-            post = post.header(ERROR_TYPE, "InvalidEvent");
+            post = post.header(ERROR_TYPE, INVALID_EVENT);
         }
         if let Some(id) = head.headers.get(INVOCATION_ID) {
             post = post.header(INVOCATION_ID, id);
@@ -206,18 +208,16 @@ impl RuntimeApi {
 /// One HTTP/1 connection to the Runtime API, opened again when the API has closed it.
 /// (`tests/cli.rs` closes connections after answers with `Connection: close`, which the
 /// readiness check sees; the resend covers a close that comes while a request waits to go out.)
-struct Connection {
-    address: String,
-    host: HeaderValue,
+struct Connection<'a> {
+    api: &'a RuntimeApi,
     max_buf: usize,
     sender: http1::SendRequest<Body>,
 }
 
-impl Connection {
-    async fn open(api: &RuntimeApi, max_buf: usize) -> Result<Self, Error> {
+impl<'a> Connection<'a> {
+    async fn open(api: &'a RuntimeApi, max_buf: usize) -> Result<Self, Error> {
         Ok(Self {
-            address: api.address.clone(),
-            host: api.host.clone(),
+            api,
             max_buf,
             sender: handshake(&api.address, max_buf).await?,
         })
@@ -227,10 +227,10 @@ impl Connection {
     /// read to its end before the next request.
     async fn send(&mut self, mut request: Request<Body>) -> Result<Response<Incoming>, Error> {
         let headers = request.headers_mut();
-        headers.insert(HOST, self.host.clone());
+        headers.insert(HOST, self.api.host.clone());
         headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
         if self.sender.ready().await.is_err() {
-            self.sender = handshake(&self.address, self.max_buf).await?;
+            self.sender = handshake(&self.api.address, self.max_buf).await?;
         }
         match self.sender.try_send_request(request).await {
             Ok(response) => Ok(response),
@@ -238,7 +238,7 @@ impl Connection {
             // keep-alive connection at any time): send it once more on a new one.
             Err(mut e) => match e.take_message() {
                 Some(request) => {
-                    self.sender = handshake(&self.address, self.max_buf).await?;
+                    self.sender = handshake(&self.api.address, self.max_buf).await?;
                     Ok(self.sender.send_request(request).await?)
                 }
                 None => Err(e.into_error().into()),
