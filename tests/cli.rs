@@ -547,8 +547,7 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
             None
         };
         if let Some(broken) = broken {
-            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-            let _ = tx.send((PROTOCOL, Err(broken)));
+            refuse(&mut conn, &tx, broken);
             continue;
         }
         if method == "GET" && path.ends_with("/runtime/invocation/next") {
@@ -576,7 +575,7 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
                  Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:ap-northeast-2:123456789012:function:accesslog-transform\r\n\
                  Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n\
                  Lambda-Runtime-Invocation-Id: inv-{i}\r\n{}Content-Length: {}\r\n\r\n",
-                if close { "Connection: close\r\n" } else { "" },
+                if close { CLOSE } else { "" },
                 event.len()
             );
             conn.write_all(head.as_bytes()).unwrap();
@@ -603,11 +602,11 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
                 .and_then(|s| s.parse().ok());
             let echoed = headers.get("lambda-runtime-invocation-id");
             let Some(id) = id.filter(|i| echoed == Some(&format!("inv-{i}"))) else {
-                let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-                let _ = tx.send((
-                    PROTOCOL,
-                    Err(format!("{path} echoes invocation id {echoed:?}")),
-                ));
+                refuse(
+                    &mut conn,
+                    &tx,
+                    format!("{path} echoes invocation id {echoed:?}"),
+                );
                 continue;
             };
             let result = if path.ends_with("/response") {
@@ -621,11 +620,10 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
                 ))
             };
             let close = id % 2 == 0;
-            let reply = if close {
-                "HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
-            } else {
-                "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
-            };
+            let reply = format!(
+                "HTTP/1.1 202 Accepted\r\n{}Content-Length: 2\r\n\r\n{{}}",
+                if close { CLOSE } else { "" }
+            );
             conn.write_all(reply.as_bytes()).unwrap();
             let _ = tx.send((id, result));
             if close {
@@ -633,6 +631,16 @@ fn serve(conn: TcpStream, api: &Api, queue: Queue, tx: Outbox, idle: mpsc::Sende
             }
         }
     }
+}
+
+/// The header with which the test Runtime API closes a connection after its answer.
+const CLOSE: &str = "Connection: close\r\n";
+
+/// Answers 400 to a request that breaks the protocol, as Lambda's Runtime API does, and tells
+/// the test why.
+fn refuse(conn: &mut TcpStream, tx: &Outbox, why: String) {
+    let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    let _ = tx.send((PROTOCOL, Err(why)));
 }
 
 /// A request's method, path, headers (names in lowercase) and body.

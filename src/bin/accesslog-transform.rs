@@ -206,8 +206,9 @@ impl RuntimeApi {
 }
 
 /// One HTTP/1 connection to the Runtime API, opened again when the API has closed it.
-/// (`tests/cli.rs` closes connections after answers with `Connection: close`, which the
-/// readiness check sees; the resend covers a close that comes while a request waits to go out.)
+/// (`tests/cli.rs` closes connections after some events and answers with `Connection: close`,
+/// which the readiness check sees; the resend covers a close that comes while a request waits to
+/// go out.)
 struct Connection<'a> {
     api: &'a RuntimeApi,
     max_buf: usize,
